@@ -1,0 +1,30 @@
+"""Intelergy: home energy monitoring, billing and anomaly detection."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_KIND
+from .models import IntelergyConfigEntry
+from .sources import SOURCES
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -> bool:
+    """Hand the entry to its source kind, then set up that source's platforms."""
+    entry.runtime_data = await SOURCES[entry.data[CONF_KIND]].setup(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(
+        entry, entry.runtime_data.platforms
+    )
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -> bool:
+    """Unload the source's platforms; its listeners go with ``async_on_unload``."""
+    return await hass.config_entries.async_unload_platforms(
+        entry, entry.runtime_data.platforms
+    )
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
+    """Delete what the source persisted for a removed entry."""
+    await SOURCES[entry.data[CONF_KIND]].remove(hass, entry)

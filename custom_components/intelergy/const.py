@@ -1,0 +1,13 @@
+"""Constants shared by every Intelergy source."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "intelergy"
+LOGGER: Final = logging.getLogger(__package__)
+
+# Config entry data: which source kind the entry belongs to.
+CONF_KIND: Final = "kind"
+KIND_ELNET: Final = "elnet"

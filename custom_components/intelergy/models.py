@@ -1,0 +1,37 @@
+"""Types every source kind shares: its runtime data and how it plugs in."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
+
+
+class IntelergySource(Protocol):
+    """A set-up source: the runtime data of its config entry."""
+
+    @property
+    def platforms(self) -> Sequence[Platform]:
+        """The entity platforms this source uses."""
+
+    def entities(self, platform: Platform) -> Sequence[Entity]:
+        """The entities of ``platform`` for this entry."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Source state for diagnostics, already redacted."""
+
+
+type IntelergyConfigEntry = ConfigEntry[IntelergySource]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceKind:
+    """How the integration sets up and removes entries of one source kind."""
+
+    setup: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[IntelergySource]]
+    remove: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[None]]

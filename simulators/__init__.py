@@ -1,0 +1,1 @@
+"""Device and API simulators on loopback: used by the tests and by scripts/develop."""

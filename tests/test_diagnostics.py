@@ -1,0 +1,41 @@
+"""Diagnostics carry the state but never the token or the meter's identity."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from simulators.elnet import ElnetSimulator
+
+from .conftest import ELNET_SERIAL, ELNET_TOKEN
+
+
+async def test_elnet_diagnostics_redacted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+) -> None:
+    assert await hass.config_entries.async_setup(elnet_entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, elnet_entry)
+
+    text = json.dumps(diagnostics)
+    assert ELNET_TOKEN not in text
+    assert ELNET_SERIAL not in text
+    assert elnet_sim.url not in text
+    assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["kind"] == "elnet"
+    source = diagnostics["source"]
+    assert source["live"]["balance"] == 1787.42
+    assert source["home"]["meter_serial"] == "**REDACTED**"
+    assert source["source"] == "grid"
+    assert source["stale"] is False
+    assert source["update_interval_seconds"] == 30
+    assert source["tracker"]["balance"] == 1787.42

@@ -1,0 +1,257 @@
+"""What hassfest and the HACS action would check, run as part of the suite."""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+import json
+from pathlib import Path
+import re
+import struct
+from typing import Any
+
+from awesomeversion import AwesomeVersion
+from homeassistant import const as ha_const
+import pytest
+import yaml
+
+from custom_components.intelergy.sources.elnet.descriptions import (
+    BINARY_SENSORS,
+    SENSORS,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "custom_components" / "intelergy"
+
+QUALITY_SCALE_RULES = {
+    # Bronze
+    "action-setup", "appropriate-polling", "brands", "common-modules",
+    "config-flow-test-coverage", "config-flow", "dependency-transparency",
+    "docs-actions", "docs-conditions", "docs-high-level-description",
+    "docs-installation-instructions", "docs-removal-instructions", "docs-triggers",
+    "entity-event-setup", "entity-unique-id", "has-entity-name", "runtime-data",
+    "test-before-configure", "test-before-setup", "unique-config-entry",
+    # Silver
+    "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+    "docs-installation-parameters", "entity-unavailable", "integration-owner",
+    "log-when-unavailable", "parallel-updates", "reauthentication-flow",
+    "test-coverage",
+    # Gold
+    "devices", "diagnostics", "discovery-update-info", "discovery",
+    "docs-data-update", "docs-examples", "docs-known-limitations",
+    "docs-supported-devices", "docs-supported-functions", "docs-troubleshooting",
+    "docs-use-cases", "dynamic-devices", "entity-category", "entity-device-class",
+    "entity-disabled-by-default", "entity-translations", "exception-translations",
+    "icon-translations", "reconfiguration-flow", "repair-issues", "stale-devices",
+    # Platinum
+    "async-dependency", "inject-websession", "strict-typing",
+}  # fmt: skip
+IOT_CLASSES = {
+    "assumed_state", "calculated", "cloud_polling", "cloud_push", "local_polling",
+    "local_push",
+}  # fmt: skip
+INTEGRATION_TYPES = {
+    "device",
+    "entity",
+    "hardware",
+    "helper",
+    "hub",
+    "service",
+    "system",
+}
+HACS_KEYS = {
+    "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
+    "country", "homeassistant", "hacs", "persistent_directory", "render_readme",
+}  # fmt: skip
+# Abort reasons raised by HA helpers the flow calls, not by literals in the code.
+IMPLICIT_ABORTS = {"already_configured", "reauth_successful", "reconfigure_successful"}
+
+
+def load_json(path: Path) -> Any:
+    """A JSON file of the repository."""
+    return json.loads(path.read_text())
+
+
+@cache
+def strings() -> dict[str, Any]:
+    """strings.json."""
+    return load_json(INTEGRATION / "strings.json")  # type: ignore[no-any-return]
+
+
+def python_files() -> list[Path]:
+    """Every module of the integration."""
+    return sorted(INTEGRATION.rglob("*.py"))
+
+
+def keyword_literals(name: str, path: Path | None = None) -> set[str]:
+    """String literals passed as keyword ``name=`` anywhere in the integration."""
+    found = set()
+    for file in [path] if path else python_files():
+        for node in ast.walk(ast.parse(file.read_text())):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == name
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                found.add(node.value.value)
+    return found
+
+
+def test_manifest() -> None:
+    manifest = load_json(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    # hassfest: domain, name, then the rest alphabetically.
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "intelergy" == INTEGRATION.name
+    assert manifest["config_flow"] is True
+    assert manifest["integration_type"] in INTEGRATION_TYPES
+    assert manifest["iot_class"] in IOT_CLASSES
+    assert manifest["codeowners"]
+    assert all(re.fullmatch(r"@[\w-]+", owner) for owner in manifest["codeowners"])
+    for key in ("documentation", "issue_tracker"):
+        assert manifest[key].startswith("https://")
+    assert isinstance(manifest["loggers"], list)
+    assert all(
+        re.fullmatch(r"[\w.-]+==[\w.]+", req) for req in manifest["requirements"]
+    )
+    assert AwesomeVersion(manifest["version"]).valid
+    assert manifest["quality_scale"] in {"bronze", "silver", "gold", "platinum"}
+
+
+def test_hacs_json() -> None:
+    hacs = load_json(ROOT / "hacs.json")
+    assert set(hacs) <= HACS_KEYS, "HACS rejects unknown keys"
+    assert hacs["name"] == "Intelergy"
+    assert hacs["render_readme"] is True
+    assert AwesomeVersion(hacs["homeassistant"]) <= AwesomeVersion(ha_const.__version__)
+
+
+def test_license_is_osi() -> None:
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG header."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_brand_images() -> None:
+    assert png_size(INTEGRATION / "brand" / "icon.png") == (256, 256)
+    width, height = png_size(INTEGRATION / "brand" / "logo.png")
+    assert 128 <= min(width, height) <= 256
+    assert width >= height
+
+
+def test_translations_match_strings() -> None:
+    assert load_json(INTEGRATION / "translations" / "en.json") == strings()
+
+
+def flow_step_ids() -> dict[str, set[str]]:
+    """step_id literals of each flow class in config_flow.py."""
+    tree = ast.parse((INTEGRATION / "config_flow.py").read_text())
+    steps: dict[str, set[str]] = {}
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        steps[cls.name] = {
+            node.value.value
+            for node in ast.walk(cls)
+            if isinstance(node, ast.keyword)
+            and node.arg == "step_id"
+            and isinstance(node.value, ast.Constant)
+        }
+    return steps
+
+
+def test_every_flow_step_translated() -> None:
+    steps = flow_step_ids()
+    config_steps = steps.pop("IntelergyConfigFlow")
+    assert {"user", "elnet", "elnet_reauth", "elnet_reconfigure"} <= config_steps
+    assert config_steps <= set(strings()["config"]["step"])
+    options_steps = set().union(*steps.values())
+    assert options_steps == {"init"}
+    assert options_steps <= set(strings()["options"]["step"])
+    menu = strings()["config"]["step"]["user"]["menu_options"]
+    assert set(menu) == {"elnet"}
+
+
+def test_every_form_field_translated() -> None:
+    from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
+
+    step = strings()["config"]["step"]
+    for step_id, schema in (
+        ("elnet", flow.USER_SCHEMA),
+        ("elnet_reauth", flow.REAUTH_SCHEMA),
+        ("elnet_reconfigure", flow.RECONFIGURE_SCHEMA),
+    ):
+        fields = {str(key) for key in schema.schema}
+        assert fields == set(step[step_id]["data"]), step_id
+        assert fields == set(step[step_id]["data_description"]), step_id
+    options = strings()["options"]["step"]["init"]
+    assert {str(key) for key in flow.OPTIONS_SCHEMA.schema} == set(options["data"])
+
+
+def test_every_error_and_abort_translated() -> None:
+    validate = ast.parse((INTEGRATION / "sources" / "elnet" / "flow.py").read_text())
+    errors = {
+        node.value.value
+        for node in ast.walk(validate)
+        if isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+    assert errors == set(strings()["config"]["error"])
+    aborts = (
+        keyword_literals("reason", INTEGRATION / "config_flow.py") | IMPLICIT_ABORTS
+    )
+    assert aborts == set(strings()["config"]["abort"])
+
+
+def test_every_exception_translated() -> None:
+    keys = keyword_literals("translation_key") - {
+        d.translation_key for d in (*SENSORS, *BINARY_SENSORS)
+    }
+    assert keys
+    assert keys == set(strings()["exceptions"])
+
+
+@pytest.mark.parametrize(
+    ("platform", "descriptions"),
+    [("sensor", SENSORS), ("binary_sensor", BINARY_SENSORS)],
+)
+def test_every_entity_translated_and_has_icon(
+    platform: str, descriptions: tuple[Any, ...]
+) -> None:
+    translated = strings()["entity"][platform]
+    icons = load_json(INTEGRATION / "icons.json")["entity"][platform]
+    keys = {d.translation_key for d in descriptions}
+    assert None not in keys
+    assert keys == set(translated) == set(icons)
+    for description in descriptions:
+        if getattr(
+            description, "options", None
+        ):  # enum sensors: every state translated
+            states = translated[description.translation_key]["state"]
+            assert set(description.options) == set(states)
+
+
+def test_every_service_translated() -> None:
+    services_yaml = INTEGRATION / "services.yaml"
+    services = (
+        yaml.safe_load(services_yaml.read_text()) if services_yaml.exists() else {}
+    )
+    assert set(services or {}) == set(strings().get("services", {}))
+
+
+def test_quality_scale_complete() -> None:
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    assert set(rules) == QUALITY_SCALE_RULES
+    for rule, status in rules.items():
+        if isinstance(status, dict):
+            assert status["status"] in {"todo", "exempt"}, rule
+            assert status["comment"].strip(), rule
+        else:
+            assert status == "done", rule
