@@ -357,6 +357,21 @@ async def test_failures_make_entities_unavailable_and_recover(
     assert float(state(hass, "sensor", "grid_energy").state) >= float(grid_before)
 
 
+async def test_register_glitch_does_not_count_twice(
+    hass: HomeAssistant, elnet_sim: ElnetSimulator, elnet_entry: MockConfigEntry
+) -> None:
+    await setup(hass, elnet_entry)
+    real = elnet_sim.live["EB"]
+    elnet_sim.live["EB"] = 0.0
+    elnet_sim.advance(60)
+    await poll(hass, elnet_entry)
+    assert float(state(hass, "sensor", "grid_energy").state) == real
+    elnet_sim.live["EB"] = real
+    elnet_sim.advance(3600, load_kw=1.0)
+    await poll(hass, elnet_entry)
+    assert float(state(hass, "sensor", "grid_energy").state) == pytest.approx(real + 1)
+
+
 async def test_401_while_running_starts_reauth(
     hass: HomeAssistant, elnet_sim: ElnetSimulator, elnet_entry: MockConfigEntry
 ) -> None:

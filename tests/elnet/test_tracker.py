@@ -205,6 +205,8 @@ def test_daily_summary() -> None:
         {"session": {"started": "yesterday", "start_kwh": 1, "start_cost_month": 2}},
         {"session": {"started": T0.isoformat()}},
         {"balance": "lots"},
+        {"registers": ["grid_kwh"]},
+        {"registers": {"grid_kwh": "x"}},
     ],
 )
 def test_broken_storage_starts_afresh(data: dict[str, Any]) -> None:
@@ -220,3 +222,22 @@ def test_state_round_trip() -> None:
     assert stored["source"] == "generator"
     assert stored["low_balance_notified"] is True
     assert stored["balance"] == stored["day_start_balance"] == 50.0
+
+
+def test_registers_never_go_back(caplog: pytest.LogCaptureFixture) -> None:
+    tracker = ElnetTracker(100)
+    feed(tracker, 0, grid_kwh=100.0, generator_kwh=10.0)
+    feed(tracker, 1, grid_kwh=0.0, generator_kwh=10.5)  # glitch on EB only
+    assert tracker.last_live is not None
+    assert (tracker.last_live.grid_kwh, tracker.last_live.generator_kwh) == (
+        100.0,
+        10.5,
+    )
+    assert "grid_kwh going back from 100.0 to 0.0" in caplog.text
+    # The hold survives a restart, and real progress is taken again.
+    restored = ElnetTracker.from_dict(100, tracker.as_dict())
+    feed(restored, 2, grid_kwh=99.0)
+    assert restored.last_live is not None
+    assert restored.last_live.grid_kwh == 100.0
+    feed(restored, 3, grid_kwh=100.2)
+    assert restored.last_live.grid_kwh == 100.2

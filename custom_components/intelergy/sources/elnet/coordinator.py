@@ -130,7 +130,7 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
         tracker = self.tracker
         now = dt_util.utcnow()
         events = tracker.update(live, home, now)
-        if tracker.last_live is not live:
+        if tracker.last_updated_on != live.updated_on:
             LOGGER.debug(
                 "ELNET %s: UpdatedOn %s has not advanced",
                 home.meter_serial,

@@ -8,11 +8,18 @@ latch, last balance, start-of-day balance) round-trips through ``as_dict`` /
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+import logging
 from typing import Any, Final
 
 from .client import HomeData, LiveUpdate, PowerSource
+
+_LOGGER = logging.getLogger(__name__)
+
+# Cumulative registers: a value below the last accepted one is a server glitch,
+# never a real reset (the recorder would count the jump back up twice).
+REGISTERS: Final = ("grid_kwh", "generator_kwh", "solar_kwh")
 
 EVENT_POWER_SOURCE_CHANGED: Final = "intelergy_power_source_changed"
 EVENT_RECHARGE: Final = "intelergy_recharge"
@@ -52,6 +59,7 @@ class ElnetTracker:
     low_balance_notified: bool = False
     balance: float | None = None
     day_start_balance: float | None = None
+    registers: dict[str, float] = field(default_factory=dict)
     last_updated_on: datetime | None = None
     last_advance: datetime | None = None
     last_live: LiveUpdate | None = field(default=None, repr=False)
@@ -76,6 +84,7 @@ class ElnetTracker:
             return []
         self.last_updated_on = live.updated_on
         self.last_advance = now
+        live = self._hold_registers(live)
         self.last_live = live
         self.last_home = home
         events: list[Event] = []
@@ -84,6 +93,27 @@ class ElnetTracker:
         if self.day_start_balance is None:
             self.day_start_balance = live.balance
         return events
+
+    def _hold_registers(self, live: LiveUpdate) -> LiveUpdate:
+        return replace(
+            live,
+            grid_kwh=self._hold("grid_kwh", live.grid_kwh),
+            generator_kwh=self._hold("generator_kwh", live.generator_kwh),
+            solar_kwh=self._hold("solar_kwh", live.solar_kwh),
+        )
+
+    def _hold(self, name: str, value: float) -> float:
+        last = self.registers.get(name)
+        if last is not None and value < last:
+            _LOGGER.warning(
+                "Ignoring %s going back from %s to %s kWh (server glitch)",
+                name,
+                last,
+                value,
+            )
+            return last
+        self.registers[name] = value
+        return value
 
     def _track_source(
         self, live: LiveUpdate, home: HomeData, events: list[Event]
@@ -187,6 +217,7 @@ class ElnetTracker:
             "low_balance_notified": self.low_balance_notified,
             "balance": self.balance,
             "day_start_balance": self.day_start_balance,
+            "registers": dict(self.registers),
         }
 
     @classmethod
@@ -208,6 +239,11 @@ class ElnetTracker:
             for key in ("balance", "day_start_balance"):
                 if data.get(key) is not None:
                     setattr(tracker, key, float(data[key]))
-        except KeyError, TypeError, ValueError:
+            tracker.registers = {
+                name: float(value)
+                for name, value in data.get("registers", {}).items()
+                if name in REGISTERS
+            }
+        except AttributeError, KeyError, TypeError, ValueError:
             return cls(low_balance_threshold)
         return tracker
