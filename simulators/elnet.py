@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -136,7 +137,7 @@ class ElnetSimulator:
         return web.json_response(self.payload(name))
 
     async def _control(self, request: web.Request) -> web.Response:
-        """``POST /simulator``: ``{"supply": 0|1, "recharge": x, "load_kw": y}``."""
+        """``POST /simulator``: ``supply`` (0/1), ``recharge``, ``balance``, ``load_kw``."""
         body = await request.json()
         if "supply" in body:
             self.set_supply(int(body["supply"]))
@@ -147,6 +148,20 @@ class ElnetSimulator:
         if "load_kw" in body:
             self.live["PresentLoad"] = float(body["load_kw"])
         return web.json_response({"live": self.payload("GetLiveUpdates")})
+
+    def save(self, path: Path) -> None:
+        """Write the meter's registers and balance, so a restart continues them."""
+        path.write_text(json.dumps({"live": self.live, "home": self.home}))
+
+    def load(self, path: Path) -> None:
+        """Continue from a ``save``; a missing or broken file keeps the fixtures."""
+        try:
+            saved = json.loads(path.read_text())
+            live, home = saved["live"], saved["home"]
+        except OSError, ValueError, KeyError, TypeError:
+            return
+        self.live.update(live)
+        self.home.update(home)
 
     def app(self) -> web.Application:
         """The aiohttp application serving the API."""
@@ -175,17 +190,20 @@ class ElnetSimulator:
             self._runner = None
 
 
-async def _serve(host: str, port: int, token: str, tick: float) -> None:
-    sim = ElnetSimulator(token)
-    sim.updated_on = datetime.now().replace(microsecond=0)  # noqa: DTZ005 (meter local time)
-    url = await sim.start(host, port)
-    print(
-        f"ELNET simulator on {url} (token {token!r}); POST {url}/simulator to script it"
-    )
+async def _serve(args: argparse.Namespace) -> None:
+    sim = ElnetSimulator(args.token)
+    if args.state is not None:
+        sim.load(args.state)
+    # The meter's clock: naive local time in its own zone, as UpdatedOn is.
+    sim.updated_on = datetime.now(ZoneInfo(args.tz)).replace(tzinfo=None, microsecond=0)
+    url = await sim.start(args.host, args.port)
+    print(f"ELNET simulator on {url} (token {args.token!r}); POST {url}/simulator")
     try:
         while True:
-            await asyncio.sleep(tick)
-            sim.advance(tick)
+            await asyncio.sleep(args.tick)
+            sim.advance(args.tick)
+            if args.state is not None:
+                sim.save(args.state)
     finally:
         await sim.stop()
 
@@ -196,12 +214,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8321)
     parser.add_argument("--token", default="develop-token")
-    parser.add_argument(
-        "--tick", type=float, default=5.0, help="seconds between meter updates"
-    )
-    args = parser.parse_args()
+    parser.add_argument("--tick", type=float, default=5.0, help="seconds per update")
+    parser.add_argument("--tz", default="Asia/Kolkata", help="the meter's time zone")
+    parser.add_argument("--state", type=Path, help="keeps registers across runs")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.host, args.port, args.token, args.tick))
+        asyncio.run(_serve(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -169,6 +169,9 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
             self._store.async_delay_save(self.tracker.as_dict, SAVE_DELAY)
 
     def _fire(self, event: Event) -> None:
+        LOGGER.debug(
+            "ELNET %s: %s %s", self.config_entry.title, event.event_type, event.data
+        )
         device = dr.async_get(self.hass).async_get_device_by_identifier(
             (DOMAIN, str(self.config_entry.unique_id)), self.config_entry.entry_id
         )

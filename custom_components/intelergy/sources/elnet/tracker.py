@@ -60,6 +60,7 @@ class ElnetTracker:
     balance: float | None = None
     day_start_balance: float | None = None
     registers: dict[str, float] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
     last_updated_on: datetime | None = None
     last_advance: datetime | None = None
     last_live: LiveUpdate | None = field(default=None, repr=False)
@@ -105,13 +106,19 @@ class ElnetTracker:
     def _hold(self, name: str, value: float) -> float:
         last = self.registers.get(name)
         if last is not None and value < last:
-            _LOGGER.warning(
-                "Ignoring %s going back from %s to %s kWh (server glitch)",
-                name,
-                last,
-                value,
-            )
+            if name not in self.held:  # log once per episode, not every poll
+                self.held.add(name)
+                _LOGGER.warning(
+                    "Holding %s at %s kWh: the server reports %s (a glitch, "
+                    "or a replaced meter)",
+                    name,
+                    last,
+                    value,
+                )
             return last
+        if name in self.held:
+            self.held.discard(name)
+            _LOGGER.info("%s advances again from %s kWh", name, value)
         self.registers[name] = value
         return value
 

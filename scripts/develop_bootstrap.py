@@ -1,0 +1,282 @@
+"""Make a running Home Assistant ready to use, for scripts/develop.
+
+Through HA's real HTTP APIs, the way the frontend does it, and idempotently:
+waits until HA answers, finishes onboarding (owner ``dev`` / ``dev-password``)
+or logs in, adds an Intelergy ELNET entry pointing at the simulator unless one
+exists, and prints the meter's entities. Standard library only.
+
+    .venv/bin/python scripts/develop_bootstrap.py --url http://127.0.0.1:8123
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+USER = {
+    "name": "Developer",
+    "username": "dev",
+    "password": "dev-password",
+    "language": "en",
+}
+DOMAIN = "intelergy"
+ENTITY_MARK = "elnet_meter"  # every entity id of the ELNET meter contains it
+EXAMPLES = ("_present_load", "_balance", "_grid_energy", "_power_source")
+
+
+class BootstrapError(Exception):
+    """Home Assistant did something this script does not expect."""
+
+
+class HomeAssistant:
+    """The few calls of HA's HTTP API this script needs."""
+
+    def __init__(self, url: str) -> None:
+        """Talk to HA at ``url``; the frontend's client id is the URL itself."""
+        self.url = url.rstrip("/")
+        self.client_id = f"{self.url}/"
+        self.redirect_uri = f"{self.url}/?auth_callback=1"
+        self.token: str | None = None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        form: bool = False,
+    ) -> Any:
+        """Send a request (JSON body, or form with ``form=True``); return its JSON.
+
+        Raises ``urllib.error.HTTPError`` for an error status.
+        """
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        data = None
+        if body is not None and form:
+            data = urllib.parse.urlencode(body).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(
+            self.url + path, data=data, headers=headers, method=method
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read().decode()
+        return json.loads(text) if text else None
+
+    def wait_until_up(self, pid: int | None, timeout: float) -> None:
+        """Poll until HA's HTTP server answers (any status) or ``pid`` exits."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.call("GET", "/api/onboarding")  # needs no token
+            except urllib.error.HTTPError:
+                return  # 404 once onboarded: the server is up all the same
+            except OSError:
+                pass  # not listening yet
+            else:
+                return
+            if pid is not None and not pid_alive(pid):
+                raise BootstrapError("Home Assistant exited during start-up")
+            if time.monotonic() > deadline:
+                raise BootstrapError(f"Home Assistant did not answer in {timeout}s")
+            time.sleep(1)
+
+    def exchange_code(self, code: str) -> None:
+        """Trade an authorization code for an access token and keep it."""
+        tokens = self.call(
+            "POST",
+            "/auth/token",
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": self.client_id,
+            },
+            form=True,
+        )
+        self.token = tokens["access_token"]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def expect(result: dict[str, Any], what: str, **fields: Any) -> None:
+    """Fail unless ``result`` has each of ``fields`` with the given value."""
+    for key, value in fields.items():
+        if result.get(key) != value:
+            detail = {"errors": result["errors"]} if result.get("errors") else result
+            raise BootstrapError(
+                f"{what}: expected {key}={value!r}, got {json.dumps(detail)}"
+            )
+
+
+def onboarding_steps_done(ha: HomeAssistant) -> set[str] | None:
+    """The finished onboarding steps; ``None`` once onboarding is complete.
+
+    HA only serves ``/api/onboarding`` while onboarding is unfinished.
+    """
+    try:
+        steps = ha.call("GET", "/api/onboarding")
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            return None
+        raise
+    done = {step["step"] for step in steps if step["done"]}
+    return None if len(done) == len(steps) else done
+
+
+def log_in(ha: HomeAssistant) -> None:
+    """The login form's flow: username and password for an authorization code."""
+    flow = ha.call(
+        "POST",
+        "/auth/login_flow",
+        {
+            "client_id": ha.client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": ha.redirect_uri,
+        },
+    )
+    result = ha.call(
+        "POST",
+        f"/auth/login_flow/{flow['flow_id']}",
+        {
+            "username": USER["username"],
+            "password": USER["password"],
+            "client_id": ha.client_id,
+        },
+    )
+    expect(result, f"login as {USER['username']!r}", type="create_entry")
+    ha.exchange_code(result["result"])
+
+
+def onboard_or_log_in(ha: HomeAssistant) -> None:
+    """Finish whatever onboarding steps are left, ending logged in as the owner."""
+    done = onboarding_steps_done(ha)
+    if done is not None and "user" not in done:
+        print("bootstrap: onboarding: creating the owner account")
+        created = ha.call(
+            "POST", "/api/onboarding/users", {"client_id": ha.client_id, **USER}
+        )
+        ha.exchange_code(created["auth_code"])
+    else:
+        log_in(ha)
+        print(f"bootstrap: logged in as {USER['username']!r}")
+    if done is None:
+        return
+    # Location, units and currency come from configuration.yaml; the step only
+    # has to be marked done (HA then offers its default integrations).
+    for step in ("core_config", "analytics"):
+        if step not in done:
+            ha.call("POST", f"/api/onboarding/{step}", {})
+    if "integration" not in done:
+        ha.call(
+            "POST",
+            "/api/onboarding/integration",
+            {"client_id": ha.client_id, "redirect_uri": ha.redirect_uri},
+        )
+    print("bootstrap: onboarding finished")
+
+
+def add_elnet_entry(ha: HomeAssistant, elnet_url: str, token: str) -> None:
+    """Add the ELNET account through the config flow, unless an entry exists."""
+    entries = ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    if entries:
+        for entry in entries:
+            print(f"bootstrap: entry {entry['title']!r} exists ({entry['state']})")
+        return
+    flow = "/api/config/config_entries/flow"
+    menu = ha.call("POST", flow, {"handler": DOMAIN, "show_advanced_options": False})
+    expect(menu, "config flow start", type="menu", step_id="user")
+    if "elnet" not in menu.get("menu_options", []):
+        raise BootstrapError(f"no 'elnet' in the menu: {json.dumps(menu)}")
+    form = ha.call("POST", f"{flow}/{menu['flow_id']}", {"next_step_id": "elnet"})
+    expect(form, "ELNET step", type="form", step_id="elnet")
+    fields = {field["name"] for field in form["data_schema"]}
+    if not {"url", "token"} <= fields:
+        raise BootstrapError(f"ELNET form lacks url / token: {sorted(fields)}")
+    result = ha.call(
+        "POST", f"{flow}/{form['flow_id']}", {"url": elnet_url, "token": token}
+    )
+    expect(result, "ELNET form", type="create_entry")
+    print(f"bootstrap: created entry {result['title']!r}")
+
+
+# Onboarding adds these default entries; they need the internet and, offline,
+# fill the log with DNS errors every few seconds.
+ONLINE_ONLY = {"met", "radio_browser", "google_translate"}
+
+
+def remove_online_only_entries(ha: HomeAssistant) -> None:
+    """Delete onboarding's internet-only default entries (idempotent)."""
+    for entry in ha.call("GET", "/api/config/config_entries/entry"):
+        if entry["domain"] in ONLINE_ONLY:
+            ha.call("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+            print(f"bootstrap: removed the default {entry['domain']!r} entry")
+
+
+def show_entities(ha: HomeAssistant, timeout: float) -> None:
+    """Wait for the meter's entities to have states, then summarise them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = [
+            s for s in ha.call("GET", "/api/states") if ENTITY_MARK in s["entity_id"]
+        ]
+        known = [s for s in states if s["state"] not in ("unknown", "unavailable")]
+        if known or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    if not known:
+        raise BootstrapError(
+            f"no {ENTITY_MARK} entity has a state after {timeout}s "
+            f"({len(states)} entities); see config/home-assistant.log"
+        )
+    print(f"bootstrap: {len(states)} meter entities, {len(known)} with a state, e.g.")
+    examples = [
+        s
+        for s in known
+        if s["entity_id"].startswith("sensor.") and s["entity_id"].endswith(EXAMPLES)
+    ]
+    for state in sorted(examples or known, key=lambda s: s["entity_id"])[:4]:
+        unit = state["attributes"].get("unit_of_measurement", "")
+        print(f"  {state['entity_id']} = {state['state']} {unit}".rstrip())
+
+
+def main() -> None:
+    """Parse the arguments and bootstrap; exit 1 with a message on failure."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8123", help="HA's URL")
+    parser.add_argument("--elnet-url", default="http://127.0.0.1:8321")
+    parser.add_argument("--token", default="develop-token", help="ELNET token")
+    parser.add_argument("--wait-pid", type=int, help="give up if this process exits")
+    parser.add_argument("--timeout", type=float, default=600, help="start-up seconds")
+    args = parser.parse_args()
+    ha = HomeAssistant(args.url)
+    try:
+        ha.wait_until_up(args.wait_pid, args.timeout)
+        onboard_or_log_in(ha)
+        add_elnet_entry(ha, args.elnet_url, args.token)
+        remove_online_only_entries(ha)
+        show_entities(ha, timeout=60)
+    except urllib.error.HTTPError as err:
+        body = err.read().decode(errors="replace")[:500]
+        sys.exit(f"bootstrap: {err.url}: HTTP {err.code} {body}")
+    except (BootstrapError, OSError, KeyError, ValueError) as err:
+        sys.exit(f"bootstrap: {type(err).__name__}: {err}")
+
+
+if __name__ == "__main__":
+    main()
