@@ -286,13 +286,17 @@ async def test_stale_updated_on(
     elnet_sim: ElnetSimulator,
     elnet_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     changes = async_capture_events(hass, "intelergy_power_source_changed")
     await setup(hass, elnet_entry)
 
     # The server keeps answering the same UpdatedOn but claims a generator flip.
     elnet_sim.set_supply(GENERATOR)
-    await poll(hass, elnet_entry)
+    with caplog.at_level(logging.DEBUG):
+        await poll(hass, elnet_entry)
+    assert "UpdatedOn 2025-07-25 15:56:59" in caplog.text
+    assert "has not advanced" in caplog.text
     assert state(hass, "sensor", "power_source").state == "grid"
     assert state(hass, "binary_sensor", "stale").state == STATE_OFF
 

@@ -129,14 +129,13 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
 
         tracker = self.tracker
         now = dt_util.utcnow()
-        events = tracker.update(live, home, now)
-        if tracker.last_updated_on != live.updated_on:
+        if not tracker.is_new(live):
             LOGGER.debug(
                 "ELNET %s: UpdatedOn %s has not advanced",
                 home.meter_serial,
                 live.updated_on,
             )
-        for event in events:
+        for event in tracker.update(live, home, now):
             self._fire(event)
         self._store.async_delay_save(tracker.as_dict, SAVE_DELAY)
         # update() has accepted at least this reading, so these are set.

@@ -75,13 +75,17 @@ class ElnetTracker:
         """Whether the last accepted balance is under the threshold."""
         return self.balance is not None and self.balance < self.low_balance_threshold
 
+    def is_new(self, live: LiveUpdate) -> bool:
+        """Whether ``live`` is newer than the last accepted reading."""
+        return self.last_updated_on is None or live.updated_on > self.last_updated_on
+
     def update(self, live: LiveUpdate, home: HomeData, now: datetime) -> list[Event]:
         """Accept a new reading taken at ``now``; return the events it implies.
 
         A reading whose ``UpdatedOn`` does not advance is not new: it changes no
         state and raises no event, so a stale server cannot flip the source.
         """
-        if self.last_updated_on is not None and live.updated_on <= self.last_updated_on:
+        if not self.is_new(live):
             return []
         self.last_updated_on = live.updated_on
         self.last_advance = now
