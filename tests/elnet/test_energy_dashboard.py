@@ -1,0 +1,88 @@
+"""The Energy dashboard takes the ELNET sensors as they are, without templates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.energy import data as energy_data
+from homeassistant.components.energy.validate import async_validate
+from homeassistant.components.recorder import Recorder
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+    do_adhoc_statistics,
+)
+
+from simulators.elnet import ElnetSimulator
+
+from .test_init import entity_id, setup
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """Here the recorder must start before ``hass`` (overrides the conftest one)."""
+
+
+def grid_source(energy: str, cost: str, rate: str | None = None) -> dict[str, Any]:
+    """A grid connection as the Energy dashboard's settings page saves it."""
+    source: dict[str, Any] = {
+        "type": "grid",
+        "stat_energy_from": energy,
+        "stat_energy_to": None,
+        "stat_cost": cost,
+        "entity_energy_price": None,
+        "number_energy_price": None,
+        "stat_compensation": None,
+        "entity_energy_price_export": None,
+        "number_energy_price_export": None,
+        "cost_adjustment_day": 0.0,
+    }
+    if rate is not None:
+        source["stat_rate"] = rate
+    return source
+
+
+async def test_grid_and_generator_validate_cleanly(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=dt_util.UTC)
+    freezer.move_to(start + timedelta(seconds=10))
+    assert await async_setup_component(hass, "energy", {})
+    await setup(hass, elnet_entry)
+    await async_wait_recording_done(hass)
+    # The first 5-minute statistics run defines the sensors' statistics.
+    freezer.move_to(start + timedelta(minutes=5, seconds=10))
+    do_adhoc_statistics(hass, start=start)
+    await async_wait_recording_done(hass)
+
+    def sensor(key: str) -> str:
+        return entity_id(hass, "sensor", key)
+
+    manager = await energy_data.async_get_manager(hass)
+    await manager.async_update(
+        {
+            "energy_sources": [
+                grid_source(
+                    sensor("grid_energy"),
+                    sensor("grid_cost_today"),
+                    sensor("present_load"),
+                ),
+                grid_source(sensor("generator_energy"), sensor("generator_cost_today")),
+            ]
+        }
+    )
+    validation = (await async_validate(hass)).as_dict()
+    assert validation["energy_sources"] == [[], []], validation
+    assert validation["device_consumption"] == []
