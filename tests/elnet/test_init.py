@@ -31,7 +31,7 @@ from custom_components.intelergy.const import DOMAIN
 from custom_components.intelergy.sources.elnet.coordinator import storage_key
 from simulators.elnet import GENERATOR, GRID, ElnetSimulator
 
-from ..conftest import ELNET_SERIAL, elnet_options
+from ..conftest import ELNET_SERIAL, ELNET_TOKEN, elnet_options
 
 PREFIX = f"elnet_meter_{ELNET_SERIAL}"
 
@@ -356,6 +356,7 @@ async def test_failures_make_entities_unavailable_and_recover(
             elnet_sim.advance(60)
             await poll(hass, elnet_entry)
             assert "recovered" in caplog.text
+            assert ELNET_TOKEN not in caplog.text  # secrets never reach the log
     assert state(hass, "sensor", "balance").state != STATE_UNAVAILABLE
     # Stored energy is never lost: the register continues where it was.
     assert float(state(hass, "sensor", "grid_energy").state) >= float(grid_before)
@@ -377,11 +378,17 @@ async def test_register_glitch_does_not_count_twice(
 
 
 async def test_401_while_running_starts_reauth(
-    hass: HomeAssistant, elnet_sim: ElnetSimulator, elnet_entry: MockConfigEntry
+    hass: HomeAssistant,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await setup(hass, elnet_entry)
     elnet_sim.token = "rotated"
-    await poll(hass, elnet_entry)
+    with caplog.at_level(logging.DEBUG):
+        await poll(hass, elnet_entry)
+    assert "HTTP 401" in caplog.text
+    assert ELNET_TOKEN not in caplog.text
     flows = hass.config_entries.flow.async_progress()
     assert [(f["handler"], f["context"]["source"]) for f in flows] == [
         (DOMAIN, SOURCE_REAUTH)
