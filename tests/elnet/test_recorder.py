@@ -24,6 +24,9 @@ from simulators.elnet import ElnetSimulator
 
 from .test_init import entity_id, poll, setup
 
+# A whole hour: statistics runs start on 5-minute boundaries.
+HOUR = datetime(2026, 11, 23, 10, 0, tzinfo=dt_util.UTC)
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(
@@ -39,36 +42,35 @@ async def test_register_glitch_keeps_hourly_sum_right(
     elnet_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hour = datetime(2026, 11, 23, 10, 0, tzinfo=dt_util.UTC)
-    freezer.move_to(hour + timedelta(minutes=1))
+    freezer.move_to(HOUR + timedelta(minutes=1))
     await setup(hass, elnet_entry)
     grid = entity_id(hass, "sensor", "grid_energy")
 
-    freezer.move_to(hour + timedelta(minutes=15))
+    freezer.move_to(HOUR + timedelta(minutes=15))
     elnet_sim.advance(900, load_kw=2.0)  # +0.5 kWh
     await poll(hass, elnet_entry)
 
-    freezer.move_to(hour + timedelta(minutes=30))
+    freezer.move_to(HOUR + timedelta(minutes=30))
     real = elnet_sim.live["EB"]
     elnet_sim.live["EB"] = 0.0  # the server glitches
     elnet_sim.advance(60, load_kw=0.0)
     await poll(hass, elnet_entry)
 
-    freezer.move_to(hour + timedelta(minutes=45))
+    freezer.move_to(HOUR + timedelta(minutes=45))
     elnet_sim.live["EB"] = real
     elnet_sim.advance(900, load_kw=2.0)  # +0.5 kWh
     await poll(hass, elnet_entry)
 
     await async_wait_recording_done(hass)
-    freezer.move_to(hour + timedelta(hours=1, minutes=5))
+    freezer.move_to(HOUR + timedelta(hours=1, minutes=5))
     for five in range(0, 60, 5):  # the recorder's 5-minute runs; :55 closes the hour
-        do_adhoc_statistics(hass, start=hour + timedelta(minutes=five))
+        do_adhoc_statistics(hass, start=HOUR + timedelta(minutes=five))
         await async_wait_recording_done(hass)
 
     stats = await hass.async_add_executor_job(
         statistics_during_period,
         hass,
-        hour,
+        HOUR,
         None,
         {grid},
         "hour",
@@ -107,14 +109,13 @@ async def test_grid_and_generator_validate_cleanly(
     elnet_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    start = datetime(2026, 11, 23, 10, 0, tzinfo=dt_util.UTC)
-    freezer.move_to(start + timedelta(seconds=10))
+    freezer.move_to(HOUR + timedelta(seconds=10))
     assert await async_setup_component(hass, "energy", {})
     await setup(hass, elnet_entry)
     await async_wait_recording_done(hass)
     # The first 5-minute statistics run defines the sensors' statistics.
-    freezer.move_to(start + timedelta(minutes=5, seconds=10))
-    do_adhoc_statistics(hass, start=start)
+    freezer.move_to(HOUR + timedelta(minutes=5, seconds=10))
+    do_adhoc_statistics(hass, start=HOUR)
     await async_wait_recording_done(hass)
 
     def sensor(key: str) -> str:
