@@ -2,8 +2,10 @@
 
 Through HA's real HTTP APIs, the way the frontend does it, and idempotently:
 waits until HA answers, finishes onboarding (owner ``dev`` / ``dev-password``)
-or logs in, adds an Intelergy ELNET entry pointing at the simulator unless one
-exists, and prints the meter's entities. Standard library only.
+or logs in, adds the Intelergy entries of the simulated devices through the
+config flow (an ELNET account, a Gen1 Shelly Plug S and a Gen4 Shelly Power
+Strip with a login; a device that is already set up aborts its flow as
+"already_configured"), and prints a few entities. Standard library only.
 
     .venv/bin/python scripts/develop_bootstrap.py --url http://127.0.0.1:8123
 """
@@ -27,8 +29,9 @@ USER = {
     "language": "en",
 }
 DOMAIN = "intelergy"
-ENTITY_MARK = "elnet_meter"  # every entity id of the ELNET meter contains it
-EXAMPLES = ("_present_load", "_balance", "_grid_energy", "_power_source")
+# Entity ids of the simulated devices contain these (the devices' names).
+ENTITY_MARKS = ("elnet_meter", "kitchen_kettle", "test_name")
+EXAMPLES = ("_present_load", "_balance", "_power_source", "kettle_power", "1_power")
 
 
 class BootstrapError(Exception):
@@ -191,28 +194,46 @@ def onboard_or_log_in(ha: HomeAssistant) -> None:
     print("bootstrap: onboarding finished")
 
 
-def add_elnet_entry(ha: HomeAssistant, elnet_url: str, token: str) -> None:
-    """Add the ELNET account through the config flow, unless an entry exists."""
-    entries = ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
-    if entries:
-        for entry in entries:
-            print(f"bootstrap: entry {entry['title']!r} exists ({entry['state']})")
-        return
+def run_flow(ha: HomeAssistant, step: str, *forms: dict[str, Any]) -> None:
+    """Pick ``step`` in the source menu and submit ``forms`` one after the other."""
     flow = "/api/config/config_entries/flow"
     menu = ha.call("POST", flow, {"handler": DOMAIN, "show_advanced_options": False})
     expect(menu, "config flow start", type="menu", step_id="user")
-    if "elnet" not in menu.get("menu_options", []):
-        raise BootstrapError(f"no 'elnet' in the menu: {json.dumps(menu)}")
-    form = ha.call("POST", f"{flow}/{menu['flow_id']}", {"next_step_id": "elnet"})
-    expect(form, "ELNET step", type="form", step_id="elnet")
-    fields = {field["name"] for field in form["data_schema"]}
-    if not {"url", "token"} <= fields:
-        raise BootstrapError(f"ELNET form lacks url / token: {sorted(fields)}")
-    result = ha.call(
-        "POST", f"{flow}/{form['flow_id']}", {"url": elnet_url, "token": token}
-    )
-    expect(result, "ELNET form", type="create_entry")
-    print(f"bootstrap: created entry {result['title']!r}")
+    if step not in menu.get("menu_options", []):
+        raise BootstrapError(f"no {step!r} in the menu: {json.dumps(menu)}")
+    result = ha.call("POST", f"{flow}/{menu['flow_id']}", {"next_step_id": step})
+    for form in forms:
+        if result.get("type") != "form":
+            break
+        fields = {field["name"] for field in result["data_schema"]}
+        answer = {key: value for key, value in form.items() if key in fields}
+        if not {f["name"] for f in result["data_schema"] if f.get("required")} <= set(
+            answer
+        ):
+            raise BootstrapError(f"{step}: form {result['step_id']} wants {fields}")
+        result = ha.call("POST", f"{flow}/{result['flow_id']}", answer)
+        if result.get("errors"):
+            raise BootstrapError(f"{step}: {result['step_id']}: {result['errors']}")
+    if result.get("type") == "create_entry":
+        print(f"bootstrap: created entry {result['title']!r}")
+    elif result.get("type") == "abort" and result["reason"] == "already_configured":
+        print(f"bootstrap: {step}: already set up")
+    else:
+        raise BootstrapError(f"{step}: unexpected {json.dumps(result)[:300]}")
+
+
+def add_entries(ha: HomeAssistant, args: argparse.Namespace) -> None:
+    """The simulated ELNET account and Shelly plugs, through the config flow."""
+    run_flow(ha, "elnet", {"url": args.elnet_url, "token": args.token})
+    for host_port, password, room in (
+        (args.shelly_gen1, None, "Kitchen"),
+        (args.shelly_gen4, args.shelly_password, "Living room"),
+    ):
+        host, _, port = host_port.rpartition(":")
+        forms: list[dict[str, Any]] = [{"host": host, "port": int(port), "room": room}]
+        if password:
+            forms.append({"password": password})
+        run_flow(ha, "shelly", *forms)
 
 
 # Onboarding adds these default entries; they need the internet and, offline,
@@ -229,11 +250,13 @@ def remove_online_only_entries(ha: HomeAssistant) -> None:
 
 
 def show_entities(ha: HomeAssistant, timeout: float) -> None:
-    """Wait for the meter's entities to have states, then summarise them."""
+    """Wait for the devices' entities to have states, then summarise them."""
     deadline = time.monotonic() + timeout
     while True:
         states = [
-            s for s in ha.call("GET", "/api/states") if ENTITY_MARK in s["entity_id"]
+            s
+            for s in ha.call("GET", "/api/states")
+            if any(mark in s["entity_id"] for mark in ENTITY_MARKS)
         ]
         known = [s for s in states if s["state"] not in ("unknown", "unavailable")]
         if known or time.monotonic() > deadline:
@@ -241,16 +264,16 @@ def show_entities(ha: HomeAssistant, timeout: float) -> None:
         time.sleep(1)
     if not known:
         raise BootstrapError(
-            f"no {ENTITY_MARK} entity has a state after {timeout}s "
+            f"no Intelergy entity has a state after {timeout}s "
             f"({len(states)} entities); see config/home-assistant.log"
         )
-    print(f"bootstrap: {len(states)} meter entities, {len(known)} with a state, e.g.")
+    print(f"bootstrap: {len(states)} entities, {len(known)} with a state, e.g.")
     examples = [
         s
         for s in known
         if s["entity_id"].startswith("sensor.") and s["entity_id"].endswith(EXAMPLES)
     ]
-    for state in sorted(examples or known, key=lambda s: s["entity_id"])[:4]:
+    for state in sorted(examples or known, key=lambda s: s["entity_id"])[:8]:
         unit = state["attributes"].get("unit_of_measurement", "")
         print(f"  {state['entity_id']} = {state['state']} {unit}".rstrip())
 
@@ -261,6 +284,9 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8123", help="HA's URL")
     parser.add_argument("--elnet-url", default="http://127.0.0.1:8321")
     parser.add_argument("--token", default="develop-token", help="ELNET token")
+    parser.add_argument("--shelly-gen1", default="127.0.0.1:8331", help="host:port")
+    parser.add_argument("--shelly-gen4", default="127.0.0.1:8332", help="host:port")
+    parser.add_argument("--shelly-password", help="the Gen4 strip's login password")
     parser.add_argument("--wait-pid", type=int, help="give up if this process exits")
     parser.add_argument("--timeout", type=float, default=600, help="start-up seconds")
     args = parser.parse_args()
@@ -268,7 +294,7 @@ def main() -> None:
     try:
         ha.wait_until_up(args.wait_pid, args.timeout)
         onboard_or_log_in(ha)
-        add_elnet_entry(ha, args.elnet_url, args.token)
+        add_entries(ha, args)
         remove_online_only_entries(ha)
         show_entities(ha, timeout=60)
     except urllib.error.HTTPError as err:

@@ -15,10 +15,8 @@ from homeassistant import const as ha_const
 import pytest
 import yaml
 
-from custom_components.intelergy.sources.elnet.descriptions import (
-    BINARY_SENSORS,
-    SENSORS,
-)
+from custom_components.intelergy.sources.elnet import descriptions as elnet
+from custom_components.intelergy.sources.shelly import descriptions as shelly
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "intelergy"
@@ -63,6 +61,21 @@ HACS_KEYS = {
     "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
     "country", "homeassistant", "hacs", "persistent_directory", "render_readme",
 }  # fmt: skip
+DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
+    "sensor": (*elnet.SENSORS, *shelly.CHANNEL_SENSORS, *shelly.DEVICE_SENSORS),
+    "binary_sensor": (
+        *elnet.BINARY_SENSORS,
+        *shelly.CHANNEL_BINARY_SENSORS,
+        *shelly.DEVICE_BINARY_SENSORS,
+    ),
+    "switch": (shelly.RELAY,),
+}
+# Channel entities of multi-channel devices: "Outlet 2 power", "Lamp power".
+CHANNEL_KEYS = {
+    "sensor": {d.translation_key for d in shelly.CHANNEL_SENSORS},
+    "binary_sensor": {d.translation_key for d in shelly.CHANNEL_BINARY_SENSORS},
+    "switch": {shelly.RELAY.translation_key},
+}
 # Abort reasons raised by HA helpers the flow calls, not by literals in the code.
 IMPLICIT_ABORTS = {"already_configured", "reauth_successful", "reconfigure_successful"}
 
@@ -169,23 +182,41 @@ def flow_step_ids() -> dict[str, set[str]]:
 def test_every_flow_step_translated() -> None:
     steps = flow_step_ids()
     config_steps = steps.pop("IntelergyConfigFlow")
-    assert {"user", "elnet", "elnet_reauth", "elnet_reconfigure"} <= config_steps
+    assert {
+        "user",
+        "elnet",
+        "elnet_reauth",
+        "elnet_reconfigure",
+        "shelly",
+        "shelly_credentials",
+        "shelly_confirm",
+        "shelly_reauth",
+        "shelly_reconfigure",
+    } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
     options_steps = set().union(*steps.values())
     assert options_steps == {"init"}
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
-    assert set(menu) == {"elnet"}
+    assert set(menu) == {"elnet", "shelly"}
 
 
 def test_every_form_field_translated() -> None:
     from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
+    from custom_components.intelergy.sources.shelly import (  # noqa: PLC0415
+        flow as shelly_flow,
+    )
 
     step = strings()["config"]["step"]
     for step_id, schema in (
         ("elnet", flow.USER_SCHEMA),
         ("elnet_reauth", flow.REAUTH_SCHEMA),
         ("elnet_reconfigure", flow.RECONFIGURE_SCHEMA),
+        ("shelly", shelly_flow.USER_SCHEMA),
+        ("shelly_reconfigure", shelly_flow.RECONFIGURE_SCHEMA),
+        ("shelly_credentials", shelly_flow.credentials_schema(1, room=False)),
+        ("shelly_reauth", shelly_flow.credentials_schema(1, room=False)),
+        ("shelly_confirm", shelly_flow.credentials_schema(1, room=True)),
     ):
         fields = {str(key) for key in schema.schema}
         assert fields == set(step[step_id]["data"]), step_id
@@ -195,15 +226,18 @@ def test_every_form_field_translated() -> None:
 
 
 def test_every_error_and_abort_translated() -> None:
-    validate = ast.parse((INTEGRATION / "sources" / "elnet" / "flow.py").read_text())
     errors = {
         node.value.value
-        for node in ast.walk(validate)
+        for kind in ("elnet", "shelly")
+        for node in ast.walk(
+            ast.parse((INTEGRATION / "sources" / kind / "flow.py").read_text())
+        )
         if isinstance(node, ast.Return)
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     }
-    assert errors == set(strings()["config"]["error"])
+    # The config flow turns this one into an abort.
+    assert errors - {"unsupported_device"} == set(strings()["config"]["error"])
     aborts = (
         keyword_literals("reason", INTEGRATION / "config_flow.py") | IMPLICIT_ABORTS
     )
@@ -212,28 +246,32 @@ def test_every_error_and_abort_translated() -> None:
 
 def test_every_exception_translated() -> None:
     keys = keyword_literals("translation_key") - {
-        d.translation_key for d in (*SENSORS, *BINARY_SENSORS)
+        d.translation_key for platform in DESCRIPTIONS.values() for d in platform
     }
     assert keys
     assert keys == set(strings()["exceptions"])
 
 
-@pytest.mark.parametrize(
-    ("platform", "descriptions"),
-    [("sensor", SENSORS), ("binary_sensor", BINARY_SENSORS)],
-)
-def test_every_entity_translated_and_has_icon(
-    platform: str, descriptions: tuple[Any, ...]
-) -> None:
+@pytest.mark.parametrize("platform", sorted(DESCRIPTIONS))
+def test_every_entity_translated_and_has_icon(platform: str) -> None:
+    descriptions = DESCRIPTIONS[platform]
     translated = strings()["entity"][platform]
     icons = load_json(INTEGRATION / "icons.json")["entity"][platform]
     keys = {d.translation_key for d in descriptions}
     assert None not in keys
-    assert keys == set(translated) == set(icons)
+    keys |= {
+        f"{variant}_{d.translation_key}"
+        for d in descriptions
+        if d.translation_key in CHANNEL_KEYS[platform]
+        for variant in ("outlet", "named")
+    }
+    assert keys == set(translated)
+    assert set(icons) <= keys
     for description in descriptions:
-        if getattr(
-            description, "options", None
-        ):  # enum sensors: every state translated
+        # Without a device class, HA has no icon of its own to show.
+        if description.device_class is None:
+            assert description.translation_key in icons, description.key
+        if getattr(description, "options", None):  # enum: every state translated
             states = translated[description.translation_key]["state"]
             assert set(description.options) == set(states)
 

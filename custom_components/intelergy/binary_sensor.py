@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .models import IntelergyConfigEntry
+from .entity import platform_setup
 
 # Coordinator-driven entities do not poll on their own.
 PARALLEL_UPDATES = 0
 
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: IntelergyConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the entities the entry's source describes for this platform."""
-    async_add_entities(entry.runtime_data.entities(Platform.BINARY_SENSOR))
+async_setup_entry = platform_setup(Platform.BINARY_SENSOR)

@@ -12,22 +12,35 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .const import CONF_KIND, DOMAIN, KIND_ELNET
+from .const import CONF_KIND, DOMAIN, KIND_ELNET, KIND_SHELLY
 from .sources.elnet import flow as elnet_flow
 from .sources.elnet.const import CONF_TOKEN, CONF_URL
+from .sources.shelly import flow as shelly_flow, model_name
+from .sources.shelly.const import (
+    CONF_AREA_ID,
+    CONF_HOST,
+    CONF_PORT,
+    CONF_ROOM,
+    DEFAULT_PORT,
+)
 
 
 class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a source: ELNET account (Shelly, ESP32-MQTT and Modbus to come)."""
+    """Add a source: an ELNET account or a Shelly device (found or by host)."""
 
     VERSION = 1
+    _probe: shelly_flow.Probe
+    _room: str | None = None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the kind of source to add."""
-        return self.async_show_menu(step_id="user", menu_options=[KIND_ELNET])
+        return self.async_show_menu(
+            step_id="user", menu_options=[KIND_SHELLY, KIND_ELNET]
+        )
 
     async def async_step_elnet(
         self, user_input: dict[str, Any] | None = None
@@ -60,11 +73,158 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_shelly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Shelly by host: reach it, detect its generation, ask for a password if set."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            probe = await shelly_flow.async_probe(
+                self.hass, user_input[CONF_HOST], user_input[CONF_PORT]
+            )
+            if isinstance(probe, str):
+                errors["base"] = probe
+            else:
+                await self.async_set_unique_id(probe.mac)
+                self._abort_if_unique_id_configured()
+                self._probe = probe
+                self._room = user_input.get(CONF_ROOM)
+                if probe.auth:
+                    return await self.async_step_shelly_credentials()
+                if result := await self._async_create_shelly({}, errors):
+                    return result
+        return self.async_show_form(
+            step_id="shelly",
+            data_schema=self.add_suggested_values_to_schema(
+                shelly_flow.USER_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_shelly_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The device has a login: its credentials."""
+        errors: dict[str, str] = {}
+        if user_input is not None and (
+            result := await self._async_create_shelly(user_input, errors)
+        ):
+            return result
+        return self.async_show_form(
+            step_id="shelly_credentials",
+            data_schema=shelly_flow.credentials_schema(self._probe.gen, room=False),
+            errors=errors,
+            description_placeholders=self._shelly_placeholders(),
+        )
+
+    async def async_step_zeroconf(
+        self, discovery_info: ZeroconfServiceInfo
+    ) -> ConfigFlowResult:
+        """A Shelly announced itself: known devices get their new address."""
+        if discovery_info.ip_address.version != 4:
+            return self.async_abort(reason="ipv6_not_supported")
+        probe = await shelly_flow.async_probe(
+            self.hass, discovery_info.host, discovery_info.port or DEFAULT_PORT
+        )
+        if isinstance(probe, str):
+            return self.async_abort(reason="cannot_connect")
+        await self.async_set_unique_id(probe.mac)
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: probe.host, CONF_PORT: probe.port}
+        )
+        self._probe = probe
+        self._room = None
+        self.context["title_placeholders"] = {
+            "name": probe.name or discovery_info.name.split(".", 1)[0]
+        }
+        return await self.async_step_shelly_confirm()
+
+    async def async_step_shelly_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a discovered device (and give its password when it has one)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._room = user_input.get(CONF_ROOM)
+            if (
+                result := await self._async_create_shelly(user_input, errors)
+            ) is not None:
+                return result
+        return self.async_show_form(
+            step_id="shelly_confirm",
+            data_schema=shelly_flow.confirm_schema(self._probe),
+            errors=errors,
+            description_placeholders=self._shelly_placeholders(),
+        )
+
+    def _shelly_placeholders(self) -> dict[str, str]:
+        probe = self._probe
+        return {
+            "model": model_name(probe.model),
+            "name": probe.name or probe.mac,
+            "host": probe.host
+            if probe.port == DEFAULT_PORT
+            else f"{probe.host}:{probe.port}",
+        }
+
+    async def _async_create_shelly(
+        self, credentials: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Connect with ``credentials``; create the entry, or fill ``errors``."""
+        probe = self._probe
+        data = probe.data(credentials)
+        identity = await shelly_flow.async_connect(self.hass, probe, data)
+        if identity == "unsupported_device":
+            return self.async_abort(
+                reason="unsupported_device",
+                description_placeholders={"model": model_name(probe.model)},
+            )
+        if isinstance(identity, str):
+            errors["base"] = identity
+            return None
+        if area_id := shelly_flow.area_for_room(self.hass, self._room):
+            data[CONF_AREA_ID] = area_id
+        return self.async_create_entry(
+            title=identity.name, data={CONF_KIND: KIND_SHELLY, **data}
+        )
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """The source refused its credentials: ask for new ones."""
+        if entry_data[CONF_KIND] == KIND_SHELLY:
+            return await self.async_step_shelly_reauth()
         return await self.async_step_elnet_reauth()
+
+    async def async_step_shelly_reauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Shelly: the device's login changed."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        probe = await shelly_flow.async_probe(
+            self.hass, entry.data[CONF_HOST], entry.data[CONF_PORT]
+        )
+        if isinstance(probe, str):
+            return self.async_abort(reason="cannot_connect")
+        self._probe = probe
+        if user_input is not None:
+            await self.async_set_unique_id(probe.mac)
+            self._abort_if_unique_id_mismatch(reason="another_device")
+            data = probe.data(user_input)
+            identity = await shelly_flow.async_connect(self.hass, probe, data)
+            if isinstance(identity, str):
+                errors["base"] = identity
+            else:
+                return self.async_update_reload_and_abort(
+                    entry, data=data | {CONF_KIND: KIND_SHELLY}
+                )
+        return self.async_show_form(
+            step_id="shelly_reauth",
+            data_schema=shelly_flow.credentials_schema(probe.gen, room=False),
+            errors=errors,
+            description_placeholders=self._shelly_placeholders(),
+        )
 
     async def async_step_elnet_reauth(
         self, user_input: dict[str, Any] | None = None
@@ -95,7 +255,42 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change how a source is reached."""
+        if self._get_reconfigure_entry().data[CONF_KIND] == KIND_SHELLY:
+            return await self.async_step_shelly_reconfigure()
         return await self.async_step_elnet_reconfigure()
+
+    async def async_step_shelly_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Shelly: a new address for the same device (another device is refused)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            probe = await shelly_flow.async_probe(
+                self.hass, user_input[CONF_HOST], user_input[CONF_PORT]
+            )
+            if isinstance(probe, str):
+                errors["base"] = probe
+            else:
+                await self.async_set_unique_id(probe.mac)
+                self._abort_if_unique_id_mismatch(reason="another_device")
+                data = {
+                    **entry.data,
+                    CONF_HOST: probe.host,
+                    CONF_PORT: probe.port,
+                }
+                identity = await shelly_flow.async_connect(self.hass, probe, data)
+                if isinstance(identity, str):
+                    errors["base"] = identity
+                else:
+                    return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="shelly_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                shelly_flow.RECONFIGURE_SCHEMA, user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
 
     async def async_step_elnet_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -123,6 +318,12 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
+        """Only ELNET entries have options so far."""
+        return bool(config_entry.data[CONF_KIND] == KIND_ELNET)
 
     @staticmethod
     @callback

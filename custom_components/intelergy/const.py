@@ -11,3 +11,4 @@ LOGGER: Final = logging.getLogger(__package__)
 # Config entry data: which source kind the entry belongs to.
 CONF_KIND: Final = "kind"
 KIND_ELNET: Final = "elnet"
+KIND_SHELLY: Final = "shelly"

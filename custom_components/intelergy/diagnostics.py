@@ -18,6 +18,8 @@ TO_REDACT: Final = {
     "title",
     "meter_serial",
     "device_id",
+    "host",
+    "mac",
 }
 
 

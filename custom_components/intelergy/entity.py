@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import (
     CoordinatorEntity,
     DataUpdateCoordinator,
 )
+
+from .models import IntelergyConfigEntry
+
+type PlatformSetup = Callable[
+    [HomeAssistant, IntelergyConfigEntry, AddConfigEntryEntitiesCallback],
+    Coroutine[Any, Any, None],
+]
+
+
+def platform_setup(platform: Platform) -> PlatformSetup:
+    """A platform's ``async_setup_entry``: the entities the entry's source describes."""
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: IntelergyConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        async_add_entities(entry.runtime_data.entities(platform))
+
+    return async_setup_entry
 
 
 class IntelergyEntity[CoordinatorT: DataUpdateCoordinator[Any]](

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,28 +11,17 @@ from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
-    statistics_during_period,
 )
 
 from simulators.elnet import ElnetSimulator
+from tests.recorder import HOUR, auto_enable_custom_integrations, hour_of  # noqa: F401
 
 from .test_init import entity_id, poll, setup
-
-# A whole hour: statistics runs start on 5-minute boundaries.
-HOUR = datetime(2026, 11, 23, 10, 0, tzinfo=dt_util.UTC)
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Here the recorder must start before ``hass`` (overrides the conftest one)."""
 
 
 async def test_register_glitch_keeps_hourly_sum_right(
@@ -61,23 +50,7 @@ async def test_register_glitch_keeps_hourly_sum_right(
     elnet_sim.advance(900, load_kw=2.0)  # +0.5 kWh
     await poll(hass, elnet_entry)
 
-    await async_wait_recording_done(hass)
-    freezer.move_to(HOUR + timedelta(hours=1, minutes=5))
-    for five in range(0, 60, 5):  # the recorder's 5-minute runs; :55 closes the hour
-        do_adhoc_statistics(hass, start=HOUR + timedelta(minutes=five))
-        await async_wait_recording_done(hass)
-
-    stats = await hass.async_add_executor_job(
-        statistics_during_period,
-        hass,
-        HOUR,
-        None,
-        {grid},
-        "hour",
-        None,
-        {"sum", "state"},
-    )
-    [row] = stats[grid]
+    row = await hour_of(hass, freezer, grid)
     assert row["state"] == pytest.approx(real + 0.5)
     # One kWh was used in that hour: no reset, no double count.
     assert row["sum"] == pytest.approx(1.0, abs=0.001)

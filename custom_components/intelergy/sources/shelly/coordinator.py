@@ -1,0 +1,350 @@
+"""One coordinator per Shelly device: Gen1 polled over HTTP, Gen2+ pushed over RPC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol, override
+
+from aioshelly.common import ConnectionOptions, get_info
+from aioshelly.exceptions import InvalidAuthError, MacAddressMismatchError, ShellyError
+from aioshelly.rpc_device import RpcDevice, RpcUpdateType
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from ...const import DOMAIN, LOGGER
+from .const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    GEN1_POLL_INTERVAL,
+    REQUEST_TIMEOUT,
+    RETRY_MAX_SECONDS,
+    RETRY_MIN_SECONDS,
+    RPC_POLL_INTERVAL,
+    RPC_USERNAME,
+    UPTIME_TOLERANCE_SECONDS,
+)
+from .energy import EnergyTotalizer
+from .gen1 import Gen1Client
+from .status import DeviceStatus, StatusError, parse_gen1, parse_rpc
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 10
+
+
+def storage_key(entry_id: str) -> str:
+    """The ``.storage`` key of an entry's energy totals."""
+    return f"{DOMAIN}.shelly.{entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """What the device says it is."""
+
+    mac: str  # as the device reports it: 12 upper-case hex digits
+    gen: int
+    model: str  # Shelly's model id, e.g. SHPLG-S or S4PL-00416EU
+    name: str
+    firmware: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShellyData:
+    """The last status and the lifetime energy totals (kWh) derived from it."""
+
+    status: DeviceStatus
+    energy_kwh: dict[int, float]
+    booted_at: datetime | None
+
+
+class Backend(Protocol):
+    """How one generation is read and switched."""
+
+    poll_interval: timedelta
+
+    @property
+    def identity(self) -> DeviceIdentity:
+        """The device's identity (valid after the first refresh)."""
+
+    async def refresh(self) -> DeviceStatus:
+        """Connect if needed and read the full status."""
+
+    async def set_output(self, channel: int, on: bool) -> None:
+        """Switch a relay."""
+
+    async def shutdown(self) -> None:
+        """Release connections."""
+
+
+class Gen1Backend:
+    """Gen1: ``/settings`` once per connection, ``/status`` every poll."""
+
+    poll_interval = GEN1_POLL_INTERVAL
+
+    def __init__(self, hass: HomeAssistant, data: dict[str, Any], mac: str) -> None:
+        """Client on HA's shared session; ``mac`` guards against a re-used IP."""
+        self._session = async_get_clientsession(hass)
+        self._host: str = data[CONF_HOST]
+        self._port: int = data[CONF_PORT]
+        self._mac = mac
+        self.client = Gen1Client(
+            self._session,
+            self._host,
+            self._port,
+            username=data.get(CONF_USERNAME),
+            password=data.get(CONF_PASSWORD),
+            timeout=REQUEST_TIMEOUT,
+        )
+        self._shelly: dict[str, Any] | None = None
+        self._settings: dict[str, Any] | None = None
+
+    @property
+    def identity(self) -> DeviceIdentity:
+        """From ``/shelly`` and ``/settings``."""
+        if self._shelly is None or self._settings is None:
+            raise RuntimeError("Gen1 device not read yet")
+        device = self._settings.get("device", {})
+        return DeviceIdentity(
+            mac=str(self._shelly["mac"]),
+            gen=1,
+            model=str(self._shelly.get("type", "")),
+            name=str(self._settings.get("name") or device.get("hostname") or "Shelly"),
+            firmware=str(self._shelly.get("fw", "")),
+        )
+
+    async def refresh(self) -> DeviceStatus:
+        """Re-read the device description after any failure, then the status."""
+        try:
+            if self._settings is None:
+                self._shelly = await get_info(
+                    self._session, self._host, self._mac, port=self._port
+                )
+                self._settings = await self.client.settings()
+            return parse_gen1(await self.client.status(), self._settings)
+        except ShellyError, StatusError:
+            self._settings = None
+            raise
+
+    async def set_output(self, channel: int, on: bool) -> None:
+        """``/relay/<n>?turn=on|off``."""
+        await self.client.set_relay(channel, on)
+
+    async def shutdown(self) -> None:
+        """Nothing is held open between polls."""
+
+
+class RpcBackend:
+    """Gen2+: aioshelly's RPC device over its websocket, which pushes changes."""
+
+    poll_interval = RPC_POLL_INTERVAL
+
+    def __init__(self, hass: HomeAssistant, data: dict[str, Any], mac: str) -> None:
+        """The device object; it connects on the first refresh."""
+        password = data.get(CONF_PASSWORD)
+        self.device = RpcDevice(
+            None,
+            async_get_clientsession(hass),
+            ConnectionOptions(
+                ip_address=data[CONF_HOST],
+                port=data[CONF_PORT],
+                username=RPC_USERNAME if password is not None else None,
+                password=password,
+                device_mac=mac,
+            ),
+        )
+
+    @property
+    def identity(self) -> DeviceIdentity:
+        """From ``Shelly.GetDeviceInfo`` and ``Shelly.GetConfig``."""
+        device = self.device
+        return DeviceIdentity(
+            mac=str(device.shelly["mac"]),
+            gen=device.gen,
+            model=device.model,
+            name=device.name,
+            firmware=str(device.shelly.get("ver") or device.firmware_version),
+        )
+
+    def status(self) -> DeviceStatus:
+        """The status aioshelly keeps merged from pushes."""
+        return parse_rpc(self.device.status, self.device.config)
+
+    async def refresh(self) -> DeviceStatus:
+        """(Re)connect when the websocket is down, else poll ``Shelly.GetStatus``."""
+        device = self.device
+        if device.initialized and device.connected:
+            await device.poll()
+        else:
+            await device.initialize()
+        return self.status()
+
+    async def set_output(self, channel: int, on: bool) -> None:
+        """``Switch.Set``; the new state comes back as a push."""
+        await self.device.switch_set(channel, on)
+
+    async def shutdown(self) -> None:
+        """Close the websocket."""
+        await self.device.shutdown()
+
+
+class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
+    """Keeps the device's status, folds counter resets, backs off when unreachable."""
+
+    config_entry: ConfigEntry[Any]
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        backend: Gen1Backend | RpcBackend,
+        store: Store[dict[str, Any]],
+        stored: dict[str, Any] | None,
+    ) -> None:
+        """Poll at the generation's interval; totals restored from ``stored``."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"Shelly {entry.data[CONF_HOST]}",
+            update_interval=backend.poll_interval,
+        )
+        self.backend = backend
+        self.totalizer = EnergyTotalizer(stored)
+        self._store = store
+        self._retry_seconds = 0.0
+        self._booted_at: datetime | None = None
+        if isinstance(backend, RpcBackend):
+            backend.device.subscribe_updates(self._rpc_update)
+
+    @override
+    async def _async_update_data(self) -> ShellyData:
+        try:
+            status = await self.backend.refresh()
+        except InvalidAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="shelly_invalid_auth",
+                translation_placeholders={"host": self._host},
+            ) from err
+        except MacAddressMismatchError as err:
+            raise self._failed(err, translation_key="shelly_wrong_device") from err
+        except (ShellyError, StatusError) as err:
+            raise self._failed(err, translation_key="shelly_unreachable") from err
+        self._retry_seconds = 0.0
+        return self._accept(status)
+
+    @property
+    def _host(self) -> str:
+        return (
+            f"{self.config_entry.data[CONF_HOST]}:{self.config_entry.data[CONF_PORT]}"
+        )
+
+    def _failed(self, err: Exception, *, translation_key: str) -> UpdateFailed:
+        """A translated failure; the next attempt backs off (5 s doubling to 5 min)."""
+        self._retry_seconds = min(
+            max(self._retry_seconds * 2, RETRY_MIN_SECONDS), RETRY_MAX_SECONDS
+        )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders={
+                "host": self._host,
+                "error": str(err) or repr(err),
+            },
+            retry_after=self._retry_seconds,
+        )
+
+    @callback
+    def _accept(self, status: DeviceStatus) -> ShellyData:
+        """Fold the counters into lifetime totals and persist them."""
+        now = dt_util.utcnow()
+        update = self.totalizer.update(
+            now.timestamp(),
+            status.uptime,
+            {channel.id: channel.energy_wh for channel in status.channels},
+        )
+        for channel in update.held:
+            LOGGER.warning(
+                "%s: energy counter of channel %s went down without a reboot; "
+                "holding the total until the counter is confirmed reset",
+                self._host,
+                channel,
+            )
+        for channel in update.reset:
+            LOGGER.info(
+                "%s: energy counter of channel %s was reset; total carried over",
+                self._host,
+                channel,
+            )
+        if update.changed:
+            self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
+        if status.uptime is not None:
+            booted_at = now - timedelta(seconds=status.uptime)
+            if (
+                self._booted_at is None
+                or abs((booted_at - self._booted_at).total_seconds())
+                > UPTIME_TOLERANCE_SECONDS
+            ):
+                self._booted_at = booted_at.replace(microsecond=0)
+        return ShellyData(
+            status=status,
+            energy_kwh={k: v / 1000 for k, v in update.totals.items()},
+            booted_at=self._booted_at,
+        )
+
+    @callback
+    def _rpc_update(self, device: RpcDevice, update_type: RpcUpdateType) -> None:
+        """Aioshelly callback: a pushed status, or the websocket closed."""
+        if update_type is RpcUpdateType.STATUS and isinstance(self.backend, RpcBackend):
+            try:
+                status = self.backend.status()
+            except StatusError as err:
+                LOGGER.warning("%s: ignoring a pushed status: %s", self._host, err)
+                return
+            self._retry_seconds = 0.0
+            self.async_set_updated_data(self._accept(status))
+        elif update_type is RpcUpdateType.DISCONNECTED:
+            # Logged once by the coordinator; entities go unavailable until the
+            # reconnection (backing off while it fails) succeeds.
+            self.async_set_update_error(
+                UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="shelly_unreachable",
+                    translation_placeholders={
+                        "host": self._host,
+                        "error": "connection closed",
+                    },
+                )
+            )
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), "intelergy shelly reconnect"
+            )
+
+    async def async_set_output(self, channel: int, on: bool) -> None:
+        """Switch a relay; Gen1 is read back at once, Gen2+ pushes its new state."""
+        try:
+            await self.backend.set_output(channel, on)
+        except ShellyError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="shelly_command_failed",
+                translation_placeholders={"host": self._host, "error": str(err)},
+            ) from err
+        if isinstance(self.backend, Gen1Backend):
+            # Read the relay and meter back at once (not debounced: a second
+            # command right after the first must show too).
+            await self.async_refresh()
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Close the connection and save the totals."""
+        await super().async_shutdown()
+        await self.backend.shutdown()
+        await self._store.async_save(self.totalizer.as_dict())

@@ -1,0 +1,170 @@
+"""Shelly status documents -> typed readings (no Home Assistant imports).
+
+Gen1 devices answer ``GET /status`` (``relays[]``, ``meters[]``; energy ``total`` in
+watt-minutes). Gen2+ devices answer ``Shelly.GetStatus`` over RPC, one ``switch:<id>``
+component per relay (``aenergy.total`` in Wh), and push ``NotifyStatus`` deltas that
+aioshelly merges into that same document. Both end up as one ``DeviceStatus``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import math
+from typing import Any, Final
+
+WATT_MINUTES_PER_WH: Final = 60.0
+# Gen2+ switch errors that mean "cut off: too much load".
+OVERPOWER_ERRORS: Final = frozenset({"overpower", "overcurrent"})
+
+
+class StatusError(ValueError):
+    """A status document without the fields a metered relay must have."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """One relay / switch channel: output state and its meter (``None``: not reported)."""
+
+    id: int
+    name: str | None
+    output: bool
+    power: float | None
+    energy_wh: float | None  # the device's own counter; resets when the device reboots
+    voltage: float | None = None
+    current: float | None = None
+    power_factor: float | None = None
+    frequency: float | None = None
+    overpower: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """Everything the entities show about one device."""
+
+    channels: tuple[ChannelStatus, ...]
+    temperature: float | None
+    overtemperature: bool
+    rssi: int | None
+    uptime: int | None  # seconds since the device booted
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or ``None`` for absent / non-numeric / NaN / infinite values."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _integer(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else int(number)
+
+
+def _name(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def parse_gen1(status: Mapping[str, Any], settings: Mapping[str, Any]) -> DeviceStatus:
+    """Read a Gen1 ``/status`` (``/settings`` supplies the channel names)."""
+    relays = status.get("relays")
+    meters = status.get("meters")
+    if not isinstance(relays, list) or not isinstance(meters, list) or not relays:
+        raise StatusError("Gen1 status without relays and meters")
+    relay_settings = settings.get("relays")
+    if not isinstance(relay_settings, list):
+        relay_settings = []
+    channels = []
+    for index, relay in enumerate(relays):
+        if not isinstance(relay, Mapping) or not isinstance(relay.get("ison"), bool):
+            raise StatusError(f"Gen1 relay {index} without an on/off state")
+        meter = meters[index] if index < len(meters) else {}
+        if not isinstance(meter, Mapping):
+            meter = {}
+        valid = meter.get("is_valid", True) is True
+        total = _number(meter.get("total")) if valid else None
+        named = relay_settings[index] if index < len(relay_settings) else {}
+        channels.append(
+            ChannelStatus(
+                id=index,
+                name=_name(named.get("name")) if isinstance(named, Mapping) else None,
+                output=relay["ison"],
+                power=_number(meter.get("power")) if valid else None,
+                energy_wh=None if total is None else total / WATT_MINUTES_PER_WH,
+                overpower=relay.get("overpower") is True,
+            )
+        )
+    temperature = status.get("temperature")
+    if temperature is None and isinstance(tmp := status.get("tmp"), Mapping):
+        temperature = tmp.get("tC") if tmp.get("is_valid", True) else None
+    wifi = status.get("wifi_sta")
+    return DeviceStatus(
+        channels=tuple(channels),
+        temperature=_number(temperature),
+        overtemperature=status.get("overtemperature") is True,
+        rssi=_integer(wifi.get("rssi")) if isinstance(wifi, Mapping) else None,
+        uptime=_integer(status.get("uptime")),
+    )
+
+
+def switch_ids(status: Mapping[str, Any]) -> list[int]:
+    """The ``switch:<id>`` components of a Gen2+ status, by id."""
+    ids = []
+    for key in status:
+        kind, _, number = key.partition(":")
+        if kind == "switch" and number.isdigit():
+            ids.append(int(number))
+    return sorted(ids)
+
+
+def parse_rpc(status: Mapping[str, Any], config: Mapping[str, Any]) -> DeviceStatus:
+    """Read a Gen2+ ``Shelly.GetStatus`` document (``config`` supplies names)."""
+    ids = switch_ids(status)
+    if not ids:
+        raise StatusError("Gen2+ status without switch components")
+    channels = []
+    temperatures: list[float] = []
+    overtemperature = False
+    for switch_id in ids:
+        switch = status[f"switch:{switch_id}"]
+        if not isinstance(switch, Mapping) or not isinstance(
+            switch.get("output"), bool
+        ):
+            raise StatusError(f"switch:{switch_id} without an output state")
+        aenergy = switch.get("aenergy")
+        errors = switch.get("errors")
+        errors = set(errors) if isinstance(errors, list) else set()
+        overtemperature = overtemperature or "overtemp" in errors
+        if isinstance(temp := switch.get("temperature"), Mapping) and (
+            (celsius := _number(temp.get("tC"))) is not None
+        ):
+            temperatures.append(celsius)
+        switch_config = config.get(f"switch:{switch_id}")
+        channels.append(
+            ChannelStatus(
+                id=switch_id,
+                name=_name(switch_config.get("name"))
+                if isinstance(switch_config, Mapping)
+                else None,
+                output=switch["output"],
+                power=_number(switch.get("apower")),
+                energy_wh=_number(aenergy.get("total"))
+                if isinstance(aenergy, Mapping)
+                else None,
+                voltage=_number(switch.get("voltage")),
+                current=_number(switch.get("current")),
+                power_factor=_number(switch.get("pf")),
+                frequency=_number(switch.get("freq")),
+                overpower=bool(errors & OVERPOWER_ERRORS),
+            )
+        )
+    sys = status.get("sys")
+    wifi = status.get("wifi")
+    return DeviceStatus(
+        channels=tuple(channels),
+        temperature=max(temperatures) if temperatures else None,
+        overtemperature=overtemperature,
+        rssi=_integer(wifi.get("rssi")) if isinstance(wifi, Mapping) else None,
+        uptime=_integer(sys.get("uptime")) if isinstance(sys, Mapping) else None,
+    )

@@ -1,0 +1,1 @@
+"""Tests of Shelly entries and their simulator."""
