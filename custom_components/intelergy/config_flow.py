@@ -134,6 +134,12 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         self._probe = probe
         self._room = None
+        if not probe.auth:
+            # Without a login the device can be checked now: a Shelly with no
+            # metered relay (a sensor, a dimmer) is not offered at all.
+            identity = await shelly_flow.async_connect(self.hass, probe, probe.data({}))
+            if isinstance(identity, str):
+                return self._shelly_abort(identity)
         self.context["title_placeholders"] = {
             "name": probe.name or discovery_info.name.split(".", 1)[0]
         }
@@ -157,6 +163,15 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=self._shelly_placeholders(),
         )
 
+    def _shelly_abort(self, reason: str) -> ConfigFlowResult:
+        """Abort a discovery or set-up that cannot go on (an error key as reason)."""
+        if reason == "unsupported_device":
+            return self.async_abort(
+                reason="unsupported_device",
+                description_placeholders={"model": model_name(self._probe.model)},
+            )
+        return self.async_abort(reason="cannot_connect")
+
     def _shelly_placeholders(self) -> dict[str, str]:
         probe = self._probe
         return {
@@ -175,10 +190,7 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         data = probe.data(credentials)
         identity = await shelly_flow.async_connect(self.hass, probe, data)
         if identity == "unsupported_device":
-            return self.async_abort(
-                reason="unsupported_device",
-                description_placeholders={"model": model_name(probe.model)},
-            )
+            return self._shelly_abort(identity)
         if isinstance(identity, str):
             errors["base"] = identity
             return None

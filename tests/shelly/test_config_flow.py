@@ -11,6 +11,7 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import web
+from aioshelly.exceptions import DeviceConnectionError
 from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -198,23 +199,60 @@ async def test_gen1_with_login(hass: HomeAssistant, socket_enabled: None) -> Non
         assert result["data"][CONF_USERNAME] == "user"
 
 
-async def test_unsupported_device(
+@pytest.fixture
+async def sensor_sim(
     hass: HomeAssistant,
     socket_enabled: None,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A Gen1 device without a relay (a sensor, say): nothing to meter or switch.
+) -> AsyncGenerator[ShellySimulator]:
+    """A Gen1 device without a relay (a sensor, say): nothing to meter or switch."""
     dump = json.loads((shelly_simulator.FIXTURES / f"{GEN1_PLUG_S}.json").read_text())
     dump["status"]["relays"] = []
     (tmp_path / "gen1_sensor.json").write_text(json.dumps(dump))
     monkeypatch.setattr(shelly_simulator, "FIXTURES", tmp_path)
-    sim = ShellySimulator("gen1_sensor")
-    async with running(hass, sim):
-        form = await start(hass)
-        result = await submit(hass, form, {CONF_HOST: "127.0.0.1", CONF_PORT: sim.port})
-        assert result["type"] is FlowResultType.ABORT
-        assert result["reason"] == "unsupported_device"
+    async with running(hass, ShellySimulator("gen1_sensor")) as sim:
+        yield sim
+
+
+async def test_unsupported_device(
+    hass: HomeAssistant, sensor_sim: ShellySimulator
+) -> None:
+    form = await start(hass)
+    result = await submit(
+        hass, form, {CONF_HOST: "127.0.0.1", CONF_PORT: sensor_sim.port}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unsupported_device"
+    assert result["description_placeholders"] == {"model": "Shelly Plug S"}
+
+
+async def test_unsupported_device_not_offered(
+    hass: HomeAssistant, sensor_sim: ShellySimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=zeroconf(sensor_sim, "shellyht-F45678"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "unsupported_device"
+
+
+async def test_discovered_device_failing_its_check(
+    hass: HomeAssistant, gen1_sim: ShellySimulator
+) -> None:
+    with patch(
+        "custom_components.intelergy.sources.shelly.flow.Gen1Backend.refresh",
+        side_effect=DeviceConnectionError("reset by peer"),
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": SOURCE_ZEROCONF},
+            data=zeroconf(gen1_sim, "shellyplug-s-F45678"),
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
 
 
 async def test_unexpected_error(hass: HomeAssistant, gen1_sim: ShellySimulator) -> None:

@@ -17,7 +17,11 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 
 from custom_components.intelergy.const import DOMAIN
@@ -279,6 +283,19 @@ async def test_another_device_at_the_address(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "different device" in str(entry.reason)
+    issue_id = f"shelly_wrong_device_{entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "shelly_wrong_device"
+
+    # Back at its address: set up, and the repair issue goes away.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "port": gen4_sim.port, "gen": 4}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_energy_totals_survive_restart_and_stop(

@@ -68,6 +68,7 @@ def test_gen1_flags_names_and_invalid_meter() -> None:
         lambda s: s.__setitem__("relays", []),
         lambda s: s["relays"][0].__setitem__("ison", "yes"),
         lambda s: s.__setitem__("meters", None),
+        lambda s: s.__setitem__("meters", []),  # a Shelly 1: a relay, no meter
     ],
 )
 def test_gen1_rejects_documents_without_a_metered_relay(change: Any) -> None:
@@ -147,4 +148,6 @@ def test_switch_ids_and_rejections() -> None:
     with pytest.raises(StatusError):
         parse_rpc({"sys": {}}, {})
     with pytest.raises(StatusError):
-        parse_rpc({"switch:0": {"output": None}}, {})
+        parse_rpc({"switch:0": {"output": None, "apower": 1.0}}, {})
+    with pytest.raises(StatusError, match="metered"):  # a Plus 1: no power meter
+        parse_rpc({"switch:0": {"output": True}}, {})

@@ -12,6 +12,7 @@ from aioshelly.rpc_device import RpcDevice, RpcUpdateType
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -234,11 +235,28 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
                 translation_placeholders={"host": self._host},
             ) from err
         except MacAddressMismatchError as err:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._wrong_device_issue,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="shelly_wrong_device",
+                translation_placeholders={
+                    "title": self.config_entry.title,
+                    "host": self._host,
+                },
+            )
             raise self._failed(err, translation_key="shelly_wrong_device") from err
         except (ShellyError, StatusError) as err:
             raise self._failed(err, translation_key="shelly_unreachable") from err
         self._retry_seconds = 0.0
+        ir.async_delete_issue(self.hass, DOMAIN, self._wrong_device_issue)
         return self._accept(status)
+
+    @property
+    def _wrong_device_issue(self) -> str:
+        return f"shelly_wrong_device_{self.config_entry.entry_id}"
 
     @property
     def _host(self) -> str:
@@ -295,7 +313,8 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
                 self._booted_at = booted_at.replace(microsecond=0)
         return ShellyData(
             status=status,
-            energy_kwh={k: v / 1000 for k, v in update.totals.items()},
+            # Wh to kWh; the counters resolve a watt-minute at best.
+            energy_kwh={k: round(v / 1000, 6) for k, v in update.totals.items()},
             booted_at=self._booted_at,
         )
 

@@ -70,8 +70,10 @@ def parse_gen1(status: Mapping[str, Any], settings: Mapping[str, Any]) -> Device
     """Read a Gen1 ``/status`` (``/settings`` supplies the channel names)."""
     relays = status.get("relays")
     meters = status.get("meters")
-    if not isinstance(relays, list) or not isinstance(meters, list) or not relays:
+    if not isinstance(relays, list) or not isinstance(meters, list):
         raise StatusError("Gen1 status without relays and meters")
+    if not relays or not meters:
+        raise StatusError("Gen1 device without a metered relay")
     relay_settings = settings.get("relays")
     if not isinstance(relay_settings, list):
         relay_settings = []
@@ -121,8 +123,11 @@ def switch_ids(status: Mapping[str, Any]) -> list[int]:
 def parse_rpc(status: Mapping[str, Any], config: Mapping[str, Any]) -> DeviceStatus:
     """Read a Gen2+ ``Shelly.GetStatus`` document (``config`` supplies names)."""
     ids = switch_ids(status)
-    if not ids:
-        raise StatusError("Gen2+ status without switch components")
+    if not any(
+        isinstance(switch := status[f"switch:{i}"], Mapping) and "apower" in switch
+        for i in ids
+    ):
+        raise StatusError("Gen2+ device without a metered switch")
     channels = []
     temperatures: list[float] = []
     overtemperature = False
