@@ -24,7 +24,7 @@ async def start_elnet_flow(hass: HomeAssistant) -> dict[str, Any]:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["shelly", "elnet"]
+    assert result["menu_options"] == ["shelly", "esp32", "elnet"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "elnet"}
     )
@@ -215,7 +215,7 @@ async def test_options_flow_reloads_with_new_interval(
 
     result = await hass.config_entries.options.async_init(elnet_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "elnet"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"scan_interval": 90, "low_balance_threshold": 2000}
     )

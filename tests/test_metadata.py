@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from custom_components.intelergy.sources.elnet import descriptions as elnet
+from custom_components.intelergy.sources.esp32 import descriptions as esp32
 from custom_components.intelergy.sources.shelly import descriptions as shelly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,13 +63,18 @@ HACS_KEYS = {
     "country", "homeassistant", "hacs", "persistent_directory", "render_readme",
 }  # fmt: skip
 DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
-    "sensor": (*elnet.SENSORS, *shelly.CHANNEL_SENSORS, *shelly.DEVICE_SENSORS),
+    "sensor": (
+        *elnet.SENSORS,
+        *shelly.CHANNEL_SENSORS,
+        *shelly.DEVICE_SENSORS,
+        *esp32.SENSORS.values(),
+    ),
     "binary_sensor": (
         *elnet.BINARY_SENSORS,
         *shelly.CHANNEL_BINARY_SENSORS,
         *shelly.DEVICE_BINARY_SENSORS,
     ),
-    "switch": (shelly.RELAY,),
+    "switch": (shelly.RELAY, esp32.relay_description(0)),
 }
 # Channel entities of multi-channel devices: "Outlet 2 power", "Lamp power".
 CHANNEL_KEYS = {
@@ -192,17 +198,23 @@ def test_every_flow_step_translated() -> None:
         "shelly_confirm",
         "shelly_reauth",
         "shelly_reconfigure",
+        "esp32",
+        "esp32_confirm",
+        "esp32_reconfigure",
     } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
     options_steps = set().union(*steps.values())
-    assert options_steps == {"init"}
+    assert options_steps == {"elnet", "esp32"}
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
-    assert set(menu) == {"elnet", "shelly"}
+    assert set(menu) == {"elnet", "esp32", "shelly"}
 
 
 def test_every_form_field_translated() -> None:
     from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
+    from custom_components.intelergy.sources.esp32 import (  # noqa: PLC0415
+        flow as esp32_flow,
+    )
     from custom_components.intelergy.sources.shelly import (  # noqa: PLC0415
         flow as shelly_flow,
     )
@@ -217,22 +229,29 @@ def test_every_form_field_translated() -> None:
         ("shelly_credentials", shelly_flow.credentials_schema(1, room=False)),
         ("shelly_reauth", shelly_flow.credentials_schema(1, room=False)),
         ("shelly_confirm", shelly_flow.credentials_schema(1, room=True)),
+        ("esp32", esp32_flow.USER_SCHEMA),
+        ("esp32_confirm", esp32_flow.CONFIRM_SCHEMA),
+        ("esp32_reconfigure", esp32_flow.RECONFIGURE_SCHEMA),
     ):
         fields = {str(key) for key in schema.schema}
         assert fields == set(step[step_id]["data"]), step_id
         assert fields == set(step[step_id]["data_description"]), step_id
-    options = strings()["options"]["step"]["init"]
-    assert {str(key) for key in flow.OPTIONS_SCHEMA.schema} == set(options["data"])
+    options = strings()["options"]["step"]
+    for step_id, schema in (
+        ("elnet", flow.OPTIONS_SCHEMA),
+        ("esp32", esp32_flow.OPTIONS_SCHEMA),
+    ):
+        assert {str(key) for key in schema.schema} == set(options[step_id]["data"])
 
 
 def test_every_error_and_abort_translated() -> None:
     errors = {
         node.value.value
-        for kind in ("elnet", "shelly")
+        for kind in ("elnet", "shelly", "esp32")
         for node in ast.walk(
             ast.parse((INTEGRATION / "sources" / kind / "flow.py").read_text())
         )
-        if isinstance(node, ast.Return)
+        if isinstance(node, ast.Return | ast.Assign)
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.components import mqtt
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -12,11 +13,22 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .const import CONF_KIND, DOMAIN, KIND_ELNET, KIND_SHELLY
+from .const import CONF_KIND, DOMAIN, KIND_ELNET, KIND_ESP32, KIND_SHELLY, LOGGER
 from .sources.elnet import flow as elnet_flow
 from .sources.elnet.const import CONF_TOKEN, CONF_URL
+from .sources.esp32 import flow as esp32_flow
+from .sources.esp32.const import (
+    CONF_DEVICE_ID,
+    CONF_FIELDS,
+    CONF_INTERVAL,
+    CONF_PREFIX,
+    CONF_RELAYS,
+    DEFAULT_PREFIX,
+)
+from .sources.esp32.payload import valid_device_id
 from .sources.shelly import flow as shelly_flow, model_name
 from .sources.shelly.const import (
     CONF_AREA_ID,
@@ -28,18 +40,23 @@ from .sources.shelly.const import (
 
 
 class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a source: an ELNET account or a Shelly device (found or by host)."""
+    """Add a source: a Shelly, an ESP32 meter or an ELNET account.
+
+    Shelly devices are found by zeroconf or added by host; ESP32 meters are found
+    on MQTT or added by device id.
+    """
 
     VERSION = 1
     _probe: shelly_flow.Probe
     _room: str | None = None
+    _meter: str
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the kind of source to add."""
         return self.async_show_menu(
-            step_id="user", menu_options=[KIND_SHELLY, KIND_ELNET]
+            step_id="user", menu_options=[KIND_SHELLY, KIND_ESP32, KIND_ELNET]
         )
 
     async def async_step_elnet(
@@ -200,6 +217,105 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             title=identity.name, data={CONF_KIND: KIND_SHELLY, **data}
         )
 
+    async def async_step_esp32(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """ESP32 meter by device id and topic prefix (MQTT must be set up)."""
+        if not await mqtt.async_wait_for_mqtt_client(self.hass):
+            return self.async_abort(reason="mqtt_not_configured")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            device_id = user_input[CONF_DEVICE_ID].strip()
+            prefix = user_input[CONF_PREFIX].strip().strip("/")
+            errors = esp32_flow.check_ids(device_id, prefix)
+            if not errors:
+                await self.async_set_unique_id(f"{prefix}/{device_id}")
+                self._abort_if_unique_id_configured()
+                self._room = user_input.get(CONF_ROOM)
+                return self._create_meter(
+                    device_id,
+                    prefix,
+                    user_input[CONF_INTERVAL],
+                    relays=user_input[CONF_RELAYS],
+                )
+        return self.async_show_form(
+            step_id="esp32",
+            data_schema=self.add_suggested_values_to_schema(
+                esp32_flow.USER_SCHEMA, user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_mqtt(
+        self, discovery_info: MqttServiceInfo
+    ) -> ConfigFlowResult:
+        """``online`` on ``intelergy/<device_id>/availability``: offer an unknown meter.
+
+        The retained availability message, not the telemetry: HA starts a
+        discovery flow only when a discovery topic's payload changes, and
+        ``online`` stays the same while every telemetry message differs.
+        """
+        parts = discovery_info.topic.split("/")
+        payload = discovery_info.payload
+        text = (
+            payload
+            if isinstance(payload, str)
+            else bytes(payload).decode(errors="replace")
+        )
+        if (
+            len(parts) != 3
+            or not valid_device_id(parts[1])
+            or text.strip().lower() != "online"
+        ):
+            LOGGER.debug("Not offering %s (%r)", discovery_info.topic, text[:20])
+            return self.async_abort(reason="invalid_discovery_info")
+        device_id = parts[1]
+        await self.async_set_unique_id(f"{DEFAULT_PREFIX}/{device_id}")
+        self._abort_if_unique_id_configured()
+        self._meter = device_id
+        self.context["title_placeholders"] = {"name": device_id}
+        return await self.async_step_esp32_confirm()
+
+    async def async_step_esp32_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a meter found on MQTT."""
+        device_id = self._meter
+        if user_input is not None:
+            self._room = user_input.get(CONF_ROOM)
+            return self._create_meter(
+                device_id, DEFAULT_PREFIX, user_input[CONF_INTERVAL], relays=0
+            )
+        return self.async_show_form(
+            step_id="esp32_confirm",
+            data_schema=esp32_flow.CONFIRM_SCHEMA,
+            description_placeholders={
+                "device_id": device_id,
+                "topic": f"{DEFAULT_PREFIX}/{device_id}",
+            },
+        )
+
+    def _create_meter(
+        self,
+        device_id: str,
+        prefix: str,
+        interval: int,
+        *,
+        relays: int,
+    ) -> ConfigFlowResult:
+        """The entry; sensors beyond power and energy come as the meter reports them."""
+        data: dict[str, Any] = {
+            CONF_KIND: KIND_ESP32,
+            CONF_DEVICE_ID: device_id,
+            CONF_PREFIX: prefix,
+            CONF_INTERVAL: interval,
+            CONF_RELAYS: relays,
+            CONF_FIELDS: [],
+        }
+        if area_id := shelly_flow.area_for_room(self.hass, self._room):
+            data[CONF_AREA_ID] = area_id
+        return self.async_create_entry(title=f"ESP32 meter {device_id}", data=data)
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -267,9 +383,38 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change how a source is reached."""
-        if self._get_reconfigure_entry().data[CONF_KIND] == KIND_SHELLY:
+        kind = self._get_reconfigure_entry().data[CONF_KIND]
+        if kind == KIND_SHELLY:
             return await self.async_step_shelly_reconfigure()
+        if kind == KIND_ESP32:
+            return await self.async_step_esp32_reconfigure()
         return await self.async_step_elnet_reconfigure()
+
+    async def async_step_esp32_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """ESP32 meter: another topic prefix (the device id stays)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            prefix = user_input[CONF_PREFIX].strip().strip("/")
+            errors = esp32_flow.check_ids(entry.data[CONF_DEVICE_ID], prefix)
+            if not errors:
+                unique_id = f"{prefix}/{entry.data[CONF_DEVICE_ID]}"
+                if unique_id != entry.unique_id:
+                    await self.async_set_unique_id(unique_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=unique_id, data_updates={CONF_PREFIX: prefix}
+                )
+        return self.async_show_form(
+            step_id="esp32_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                esp32_flow.RECONFIGURE_SCHEMA, user_input or dict(entry.data)
+            ),
+            errors=errors,
+            description_placeholders={"device_id": entry.data[CONF_DEVICE_ID]},
+        )
 
     async def async_step_shelly_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -334,8 +479,8 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
-        """Only ELNET entries have options so far."""
-        return bool(config_entry.data[CONF_KIND] == KIND_ELNET)
+        """ELNET and ESP32 meter entries have options."""
+        return bool(config_entry.data[CONF_KIND] in (KIND_ELNET, KIND_ESP32))
 
     @staticmethod
     @callback
@@ -345,18 +490,43 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class IntelergyOptionsFlow(OptionsFlowWithReload):
-    """ELNET: poll interval and low-balance threshold; the entry reloads on save."""
+    """Each kind's options; the entry reloads on save."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and store the options."""
+        """Go to the entry's kind."""
+        if self.config_entry.data[CONF_KIND] == KIND_ESP32:
+            return await self.async_step_esp32()
+        return await self.async_step_elnet()
+
+    async def async_step_elnet(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """ELNET: poll interval and low-balance threshold."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         return self.async_show_form(
-            step_id="init",
+            step_id="elnet",
             data_schema=self.add_suggested_values_to_schema(
                 elnet_flow.OPTIONS_SCHEMA,
                 elnet_flow.options_with_defaults(dict(self.config_entry.options)),
+            ),
+        )
+
+    async def async_step_esp32(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """ESP32 meter: expected interval and recorder write throttling."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="esp32",
+            data_schema=self.add_suggested_values_to_schema(
+                esp32_flow.OPTIONS_SCHEMA,
+                esp32_flow.options_with_defaults(
+                    dict(self.config_entry.options),
+                    self.config_entry.data[CONF_INTERVAL],
+                ),
             ),
         )

@@ -12,3 +12,4 @@ LOGGER: Final = logging.getLogger(__package__)
 CONF_KIND: Final = "kind"
 KIND_ELNET: Final = "elnet"
 KIND_SHELLY: Final = "shelly"
+KIND_ESP32: Final = "esp32"

@@ -15,7 +15,7 @@ from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
 )
 
-from .models import IntelergyConfigEntry
+from .models import DynamicSource, IntelergyConfigEntry
 
 type PlatformSetup = Callable[
     [HomeAssistant, IntelergyConfigEntry, AddConfigEntryEntitiesCallback],
@@ -31,7 +31,10 @@ def platform_setup(platform: Platform) -> PlatformSetup:
         entry: IntelergyConfigEntry,
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        async_add_entities(entry.runtime_data.entities(platform))
+        source = entry.runtime_data
+        async_add_entities(source.entities(platform))
+        if isinstance(source, DynamicSource):
+            source.listen_new_entities(platform, async_add_entities)
 
     return async_setup_entry
 

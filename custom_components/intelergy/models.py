@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 
 class IntelergySource(Protocol):
@@ -24,6 +25,16 @@ class IntelergySource(Protocol):
 
     def diagnostics(self) -> dict[str, Any]:
         """Source state for diagnostics, already redacted."""
+
+
+@runtime_checkable
+class DynamicSource(Protocol):
+    """A source whose devices report new entities after set-up (an MQTT meter)."""
+
+    def listen_new_entities(
+        self, platform: Platform, add: AddConfigEntryEntitiesCallback
+    ) -> None:
+        """Keep ``add`` to add ``platform`` entities later."""
 
 
 type IntelergyConfigEntry = ConfigEntry[IntelergySource]

@@ -317,7 +317,7 @@ async def test_energy_totals_survive_restart_and_stop(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     stored = hass_storage[f"intelergy.shelly.{entry.entry_id}"]["data"]
-    assert stored["channels"]["0"]["offset_wh"] == pytest.approx(before * 1000)
+    assert stored["channels"]["0"]["offset"] == pytest.approx(before * 1000)
 
     # Home Assistant starts again: the total carries on from the store.
     assert await hass.config_entries.async_reload(entry.entry_id)

@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN, LOGGER
+from ...energy.totalizer import EnergyTotalizer
 from .const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -32,7 +33,6 @@ from .const import (
     RPC_USERNAME,
     UPTIME_TOLERANCE_SECONDS,
 )
-from .energy import EnergyTotalizer
 from .gen1 import Gen1Client
 from .status import DeviceStatus, StatusError, parse_gen1, parse_rpc
 

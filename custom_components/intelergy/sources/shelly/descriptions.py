@@ -21,16 +21,11 @@ from homeassistant.components.sensor import (
 from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.const import (
-    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
-    UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfFrequency,
-    UnitOfPower,
     UnitOfTemperature,
 )
 
+from ...quantities import quantity
 from .coordinator import ShellyData
 from .status import ChannelStatus
 
@@ -69,69 +64,22 @@ def _energy(channel: ChannelStatus, data: ShellyData) -> float | None:
     return data.energy_kwh.get(channel.id)
 
 
-def _measurement(
-    key: str,
-    device_class: SensorDeviceClass,
-    unit: str | None,
-    precision: int,
-    value_fn: ChannelValue,
-) -> ChannelSensorDescription:
-    return ChannelSensorDescription(
-        key=key,
-        translation_key=key,
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        suggested_display_precision=precision,
-        value_fn=value_fn,
-    )
-
-
 CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
-    _measurement(
-        "power",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        1,
-        lambda channel, _: channel.power,
+    ChannelSensorDescription(
+        **quantity("power"), value_fn=lambda channel, _: channel.power
+    ),
+    ChannelSensorDescription(**quantity("energy"), value_fn=_energy),
+    ChannelSensorDescription(
+        **quantity("voltage"), value_fn=lambda channel, _: channel.voltage
     ),
     ChannelSensorDescription(
-        key="energy",
-        translation_key="energy",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
-        value_fn=_energy,
+        **quantity("current"), value_fn=lambda channel, _: channel.current
     ),
-    _measurement(
-        "voltage",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-        1,
-        lambda channel, _: channel.voltage,
+    ChannelSensorDescription(
+        **quantity("power_factor"), value_fn=lambda channel, _: channel.power_factor
     ),
-    _measurement(
-        "current",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        3,
-        lambda channel, _: channel.current,
-    ),
-    # Gen2+ report the power factor from -1 to 1: no unit.
-    _measurement(
-        "power_factor",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        2,
-        lambda channel, _: channel.power_factor,
-    ),
-    _measurement(
-        "frequency",
-        SensorDeviceClass.FREQUENCY,
-        UnitOfFrequency.HERTZ,
-        1,
-        lambda channel, _: channel.frequency,
+    ChannelSensorDescription(
+        **quantity("frequency"), value_fn=lambda channel, _: channel.frequency
     ),
 )
 
@@ -147,12 +95,7 @@ DEVICE_SENSORS: tuple[DeviceSensorDescription, ...] = (
         value_fn=lambda data: data.status.temperature,
     ),
     DeviceSensorDescription(
-        key="rssi",
-        translation_key="rssi",
-        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
+        **quantity("rssi"),
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.status.rssi,
     ),

@@ -1,7 +1,8 @@
 """A lifetime energy total per channel from counters that reset (no HA imports).
 
 A Shelly's energy counter starts again from zero when the device reboots (power
-cut, firmware update) and Gen2+ counters can be reset by hand. Home Assistant's
+cut, firmware update) and Gen2+ counters can be reset by hand; a meter that loses
+its persisted counter starts again too. Home Assistant's
 statistics treat a drop of more than 10 % on a ``total_increasing`` sensor as a
 new meter cycle, and anything smaller as negative consumption followed by the
 same energy counted again. Neither should reach the recorder, so the energy
@@ -27,14 +28,14 @@ CONFIRM_SECONDS: Final = 300.0
 
 @dataclass(slots=True)
 class _Channel:
-    offset_wh: float
-    counter_wh: float
+    offset: float
+    counter: float
     low_since: float | None = None  # when a lower counter was first seen
 
 
 @dataclass(slots=True)
 class TotalizerUpdate:
-    """What one reading did: totals (Wh) and the channels that reset or are held."""
+    """What one reading did: totals (in the counters' unit) and resets / holds."""
 
     totals: dict[int, float] = field(default_factory=dict)
     reset: list[int] = field(default_factory=list)
@@ -53,15 +54,20 @@ class EnergyTotalizer:
             self.uptime = stored.get("uptime")
             for key, value in stored.get("channels", {}).items():
                 self._channels[int(key)] = _Channel(
-                    float(value["offset_wh"]),
-                    float(value["counter_wh"]),
+                    float(value["offset"]),
+                    float(value["counter"]),
                     value.get("low_since"),
                 )
 
     def total(self, channel: int) -> float | None:
-        """The channel's lifetime total in Wh (``None`` before its first reading)."""
+        """The channel's lifetime total (``None`` before its first reading)."""
         state = self._channels.get(channel)
-        return None if state is None else state.offset_wh + state.counter_wh
+        return None if state is None else state.offset + state.counter
+
+    def offset(self, channel: int) -> float:
+        """What finished counter cycles add to the channel's counter."""
+        state = self._channels.get(channel)
+        return 0.0 if state is None else state.offset
 
     def update(
         self, now: float, uptime: int | None, counters: Mapping[int, float | None]
@@ -95,9 +101,9 @@ class EnergyTotalizer:
             self._channels[channel] = _Channel(0.0, counter)
             result.changed = True
             return
-        if counter >= state.counter_wh:
-            result.changed |= counter != state.counter_wh or state.low_since is not None
-            state.counter_wh = counter
+        if counter >= state.counter:
+            result.changed |= counter != state.counter or state.low_since is not None
+            state.counter = counter
             state.low_since = None
             return
         if state.low_since is None and not rebooted:
@@ -106,8 +112,8 @@ class EnergyTotalizer:
             result.changed = True
             return
         if rebooted or now - (state.low_since or now) >= CONFIRM_SECONDS:
-            state.offset_wh += state.counter_wh
-            state.counter_wh = counter
+            state.offset += state.counter
+            state.counter = counter
             state.low_since = None
             result.reset.append(channel)
             result.changed = True

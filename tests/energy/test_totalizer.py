@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custom_components.intelergy.sources.shelly.energy import (
+from custom_components.intelergy.energy.totalizer import (
     CONFIRM_SECONDS,
     EnergyTotalizer,
 )

@@ -1,0 +1,471 @@
+"""One ESP32 meter on HA's MQTT integration: telemetry, relays, availability, backlog.
+
+Everything arrives pushed; the coordinator only keeps the last accepted reading
+and tells its entities. The meter is available while HA's MQTT client is
+connected, its Last Will has not said ``offline`` and its telemetry has not been
+silent for ``SILENCE_INTERVALS`` intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, override
+
+from homeassistant.components import mqtt
+from homeassistant.components.mqtt.models import ReceiveMessage
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from ...const import DOMAIN, LOGGER
+from ...energy.backlog import hourly_rows
+from ...energy.throttle import WriteThrottle
+from ...energy.totalizer import EnergyTotalizer
+from .const import (
+    CONF_DEVICE_ID,
+    CONF_INTERVAL,
+    CONF_PREFIX,
+    CONF_THROTTLE,
+    CONF_THROTTLE_ENERGY,
+    CONF_THROTTLE_POWER,
+    CONF_THROTTLE_SECONDS,
+    DEFAULT_THROTTLE_ENERGY,
+    DEFAULT_THROTTLE_POWER,
+    DEFAULT_THROTTLE_SECONDS,
+    MAX_RELAYS,
+    SILENCE_INTERVALS,
+)
+from .payload import (
+    PayloadError,
+    Reading,
+    parse_backlog,
+    parse_relay_state,
+    parse_state,
+    relay_command,
+)
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 10
+ENERGY_CHANNEL: Final = 0  # a meter has one energy counter
+
+
+def storage_key(entry_id: str) -> str:
+    """The ``.storage`` key of an entry's energy total."""
+    return f"{DOMAIN}.esp32.{entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterData:
+    """The last accepted reading, the lifetime energy (kWh) and the relays."""
+
+    reading: Reading | None = None
+    energy: float | None = None
+    relays: Mapping[int, bool] = field(default_factory=dict)
+    taken: float = 0.0  # the reading's time (the meter's clock when it has one)
+
+
+def throttle_from_options(options: Mapping[str, Any]) -> WriteThrottle | None:
+    """The entry's write throttle, or ``None`` when it is off (the default)."""
+    if not options.get(CONF_THROTTLE, False):
+        return None
+    return WriteThrottle(
+        seconds=float(options.get(CONF_THROTTLE_SECONDS, DEFAULT_THROTTLE_SECONDS)),
+        power_w=float(options.get(CONF_THROTTLE_POWER, DEFAULT_THROTTLE_POWER)),
+        energy_kwh=float(options.get(CONF_THROTTLE_ENERGY, DEFAULT_THROTTLE_ENERGY)),
+    )
+
+
+class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
+    """Subscribes to one meter's topics and keeps what it said last."""
+
+    config_entry: ConfigEntry[Any]
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        store: Store[dict[str, Any]],
+        stored: dict[str, Any] | None,
+    ) -> None:
+        """Nothing is polled: ``update_interval`` is ``None``."""
+        self.device_id: str = entry.data[CONF_DEVICE_ID]
+        self.base = f"{entry.data[CONF_PREFIX]}/{self.device_id}"
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"ESP32 meter {self.device_id}"
+        )
+        self.totalizer = EnergyTotalizer(stored)
+        self.data = MeterData(energy=self.totalizer.total(ENERGY_CHANNEL))
+        self.interval = float(
+            entry.options.get(CONF_INTERVAL) or entry.data[CONF_INTERVAL]
+        )
+        self.throttle = throttle_from_options(entry.options)
+        self.online: bool | None = None  # the meter's availability topic
+        self.silent = False
+        self.connected = True  # HA's MQTT client
+        self.written = 0  # readings handed to the entities (and the recorder)
+        self._store = store
+        self._pending: MeterData | None = None
+        self._last_time: float | None = None
+        self._unsub: list[CALLBACK_TYPE] = []
+        self._silence: CALLBACK_TYPE | None = None
+        self._flush: CALLBACK_TYPE | None = None
+        self._warned: set[str] = set()
+        self._unknown: set[str] = set()
+        self._was_available = False
+        self.new_relay_listeners: list[Callable[[int], None]] = []
+        self.new_field_listeners: list[Callable[[str], None]] = []
+
+    @override
+    async def _async_update_data(self) -> MeterData:
+        """Nothing to fetch: a meter pushes."""
+        return self.data
+
+    @property
+    def available(self) -> bool:
+        """Connected, not offline by its Last Will, not silent, and heard from."""
+        return (
+            self.connected
+            and self.online is not False
+            and not self.silent
+            and self.data.reading is not None
+        )
+
+    async def async_start(self) -> None:
+        """Subscribe to the meter's topics and to the broker connection."""
+        hass, base = self.hass, self.base
+        self._unsub = [
+            await mqtt.async_subscribe(hass, f"{base}/state", self._state, 1, None),
+            await mqtt.async_subscribe(
+                hass, f"{base}/availability", self._availability, 1, None
+            ),
+            await mqtt.async_subscribe(hass, f"{base}/relay/+", self._relay, 1, None),
+            await mqtt.async_subscribe(hass, f"{base}/backlog", self._backlog, 1, None),
+            mqtt.async_subscribe_connection_status(hass, self._connection),
+        ]
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Unsubscribe, cancel timers, write a held reading, save the total."""
+        await super().async_shutdown()
+        for unsub in (*self._unsub, self._silence, self._flush):
+            if unsub is not None:
+                unsub()
+        self._unsub, self._silence, self._flush = [], None, None
+        await self._store.async_save(self.totalizer.as_dict())
+
+    # --- messages --------------------------------------------------------------
+    def _now(self) -> float:
+        return dt_util.utcnow().timestamp()
+
+    def _refused(self, what: str, err: PayloadError) -> None:
+        """One line per refused message: a warning the first time per kind."""
+        key = f"{what}:{err.code}"
+        level = 10 if key in self._warned else 30  # DEBUG, then WARNING
+        self._warned.add(key)
+        LOGGER.log(
+            level, "%s: refused %s message (%s): %s", self.base, what, err.code, err
+        )
+
+    @callback
+    def _state(self, message: ReceiveMessage) -> None:
+        now = self._now()
+        try:
+            reading = parse_state(message.payload, now, topic_device_id=self.device_id)
+        except PayloadError as err:
+            self._refused("state", err)
+            return
+        if new := set(reading.unknown) - self._unknown:
+            self._unknown |= new
+            LOGGER.info(
+                "%s: ignoring unknown fields %s", self.base, ", ".join(sorted(new))
+            )
+        taken = reading.timestamp or now
+        if (
+            self._last_time is not None
+            and reading.timestamp is not None
+            and (reading.timestamp <= self._last_time)
+        ):
+            LOGGER.debug("%s: reading of %s is not newer; ignored", self.base, taken)
+            return
+        self._last_time = taken
+        if reading.interval is not None:
+            self.interval = reading.interval
+        self._heard(now)
+        update = self.totalizer.update(
+            now,
+            None if reading.uptime is None else int(reading.uptime),
+            {0: reading.energy},
+        )
+        if update.held:
+            LOGGER.warning(
+                "%s: energy went down from %s to %s kWh without a reset; holding the total",
+                self.base,
+                self.totalizer.total(ENERGY_CHANNEL),
+                reading.energy,
+            )
+        if update.reset:
+            LOGGER.info("%s: energy counter reset; total carried over", self.base)
+        if update.changed:
+            self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
+        # The relay topics and the telemetry both come from the meter: the newest wins.
+        relays = {**self.data.relays, **dict(enumerate(reading.relays or ()))}
+        data = MeterData(reading, update.totals.get(ENERGY_CHANNEL), relays, taken)
+        self._announce(reading, relays)
+        if (
+            self.throttle is not None
+            and self._was_available
+            and not self.throttle.should_write(taken, reading.power, data.energy)
+        ):
+            self._pending = data
+            self._schedule_flush(taken)
+            return
+        self._pending = None
+        self._write(data)
+
+    def _announce(self, reading: Reading, relays: Mapping[int, bool]) -> None:
+        """Tell the platforms about relays and fields seen for the first time."""
+        for index in relays:
+            for relay_listener in self.new_relay_listeners:
+                relay_listener(index)
+        for name in ("voltage", "current", "power_factor", "frequency", "rssi"):
+            if getattr(reading, name) is not None:
+                for field_listener in self.new_field_listeners:
+                    field_listener(name)
+
+    def _write(self, data: MeterData) -> None:
+        """Hand ``data`` to the entities (a recorder write for changed values)."""
+        if self.throttle is not None and data.reading is not None:
+            self.throttle.wrote(data.taken, data.reading.power, data.energy)
+        self.written += 1
+        self.data = data
+        self._availability_changed()
+        self.async_update_listeners()
+
+    def _schedule_flush(self, now: float) -> None:
+        if self._flush is not None or self.throttle is None:
+            return
+        due = self.throttle.due() or now
+
+        @callback
+        def flush(_: datetime) -> None:
+            self._flush = None
+            if self._pending is not None:
+                pending, self._pending = self._pending, None
+                self._write(pending)
+
+        self._flush = async_call_later(self.hass, max(due - now, 0.0), flush)
+
+    def _heard(self, now: float) -> None:
+        """Telemetry arrived: restart the silence timer."""
+        if self._silence is not None:
+            self._silence()
+        self.silent = False
+
+        @callback
+        def silent(_: datetime) -> None:
+            self._silence = None
+            self.silent = True
+            self._availability_changed()
+            self.async_update_listeners()
+
+        self._silence = async_call_later(
+            self.hass, timedelta(seconds=SILENCE_INTERVALS * self.interval), silent
+        )
+
+    def _availability_changed(self) -> None:
+        """Log the meter going unavailable and coming back, once each."""
+        available = self.available
+        if available == self._was_available:
+            return
+        self._was_available = available
+        if available:
+            LOGGER.info("%s: meter available", self.base)
+            return
+        reason = (
+            "MQTT disconnected"
+            if not self.connected
+            else "offline (Last Will)"
+            if self.online is False
+            else f"no telemetry for {SILENCE_INTERVALS * self.interval:g} s"
+        )
+        LOGGER.warning("%s: meter unavailable: %s", self.base, reason)
+
+    @callback
+    def _availability(self, message: ReceiveMessage) -> None:
+        text = _text(message.payload).strip().lower()
+        if text not in ("online", "offline"):
+            self._refused(
+                "availability",
+                PayloadError(
+                    "wrong_type", f"availability {text[:20]!r} (online or offline)"
+                ),
+            )
+            return
+        self.online = text == "online"
+        self._availability_changed()
+        self.async_update_listeners()
+
+    @callback
+    def _relay(self, message: ReceiveMessage) -> None:
+        index_text = message.topic.rsplit("/", 1)[-1]
+        if not index_text.isdigit() or int(index_text) >= MAX_RELAYS:
+            self._refused(
+                "relay",
+                PayloadError("out_of_range", f"relay number {index_text[:8]!r}"),
+            )
+            return
+        try:
+            on = parse_relay_state(message.payload)
+        except PayloadError as err:
+            self._refused("relay", err)
+            return
+        index = int(index_text)
+        for listener in self.new_relay_listeners:
+            listener(index)
+        self.data = replace(self.data, relays={**self.data.relays, index: on})
+        if self._pending is not None:
+            self._pending = replace(self._pending, relays=self.data.relays)
+        self.async_update_listeners()
+
+    @callback
+    def _connection(self, connected: bool) -> None:
+        self.connected = connected
+        self._availability_changed()
+        self.async_update_listeners()
+
+    async def async_set_relay(self, index: int, on: bool) -> None:
+        """Command a relay; its state comes back on the relay topic."""
+        await mqtt.async_publish(
+            self.hass, f"{self.base}/relay/{index}/set", relay_command(on), 1, False
+        )
+
+    # --- backlog ---------------------------------------------------------------
+    @callback
+    def _backlog(self, message: ReceiveMessage) -> None:
+        try:
+            readings = parse_backlog(
+                message.payload, self._now(), topic_device_id=self.device_id
+            )
+        except PayloadError as err:
+            self._refused("backlog", err)
+            return
+        if not readings:
+            return
+        offset = self.totalizer.offset(ENERGY_CHANNEL)
+        points = [
+            (float(r.timestamp or 0.0), offset + float(r.energy or 0.0))
+            for r in readings
+        ]
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_import(points), f"intelergy {self.base} backlog"
+        )
+
+    async def _async_import(self, points: list[tuple[float, float]]) -> None:
+        """Write the backlog's hours into the energy sensor's long-term statistics."""
+        if "recorder" not in self.hass.config.components:
+            LOGGER.warning(
+                "%s: backlog of %d readings: no recorder", self.base, len(points)
+            )
+            return
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{self.config_entry.unique_id}_energy"
+        )
+        if entity_id is None:  # pragma: no cover - the energy sensor always exists
+            return
+        # Imported lazily: the recorder is optional for this integration.
+        from homeassistant.components.recorder.models import (  # noqa: PLC0415
+            StatisticData,
+            StatisticMeanType,
+            StatisticMetaData,
+        )
+        from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
+            async_import_statistics,
+        )
+        from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+        baseline = await get_instance(self.hass).async_add_executor_job(
+            _baseline, self.hass, entity_id, points[0][0]
+        )
+        rows = hourly_rows(points, baseline, self._now())
+        if not rows:
+            return
+        metadata = StatisticMetaData(
+            mean_type=StatisticMeanType.NONE,
+            has_sum=True,
+            name=None,
+            source="recorder",
+            statistic_id=entity_id,
+            unit_class="energy",
+            unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        )
+        async_import_statistics(
+            self.hass,
+            metadata,
+            [
+                StatisticData(
+                    start=dt_util.utc_from_timestamp(row.start),
+                    state=row.state,
+                    sum=row.sum,
+                )
+                for row in rows
+            ],
+        )
+        LOGGER.info(
+            "%s: backlog of %d readings written to %d hours of statistics",
+            self.base,
+            len(points),
+            len(rows),
+        )
+
+
+def _baseline(
+    hass: HomeAssistant, entity_id: str, first: float
+) -> tuple[float, float] | None:
+    """The statistics' (state, sum) at the last compiled point before ``first``.
+
+    The 5-minute rows are preferred: the recorder continues from the last of them
+    after the outage, so the imported hours continue from it too.
+    """
+    from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
+        statistics_during_period,
+    )
+
+    end = dt_util.utc_from_timestamp(first)
+    short = statistics_during_period(
+        hass,
+        end - timedelta(days=10),
+        end,
+        {entity_id},
+        "5minute",
+        None,
+        {"state", "sum"},
+    )
+    hourly = statistics_during_period(
+        hass,
+        end - timedelta(days=365),
+        end,
+        {entity_id},
+        "hour",
+        None,
+        {"state", "sum"},
+    )
+    for rows, length in ((short, 300), (hourly, 3600)):
+        done = [r for r in rows.get(entity_id, []) if r["start"] + length <= first]
+        if done and (state := done[-1].get("state")) is not None:
+            return float(state), float(done[-1].get("sum") or 0.0)
+    return None
+
+
+def _text(payload: str | bytes | bytearray) -> str:
+    return (
+        payload.decode(errors="replace")
+        if isinstance(payload, bytes | bytearray)
+        else payload
+    )

@@ -1,0 +1,1 @@
+"""Tests of ESP32 MQTT meters and their contract."""

@@ -1,0 +1,1 @@
+"""Tests for PZEM-004T v3 meters over Modbus."""
