@@ -17,6 +17,7 @@ import yaml
 
 from custom_components.intelergy.sources.elnet import descriptions as elnet
 from custom_components.intelergy.sources.esp32 import descriptions as esp32
+from custom_components.intelergy.sources.pzem import descriptions as pzem
 from custom_components.intelergy.sources.shelly import descriptions as shelly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +69,13 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
         *shelly.CHANNEL_SENSORS,
         *shelly.DEVICE_SENSORS,
         *esp32.SENSORS.values(),
+        *pzem.SENSORS,
     ),
     "binary_sensor": (
         *elnet.BINARY_SENSORS,
         *shelly.CHANNEL_BINARY_SENSORS,
         *shelly.DEVICE_BINARY_SENSORS,
+        pzem.ALARM,
     ),
     "switch": (shelly.RELAY, esp32.relay_description(0)),
 }
@@ -201,19 +204,26 @@ def test_every_flow_step_translated() -> None:
         "esp32",
         "esp32_confirm",
         "esp32_reconfigure",
+        "pzem",
+        "pzem_network",
+        "pzem_serial",
+        "pzem_reconfigure",
     } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
     options_steps = set().union(*steps.values())
     assert options_steps == {"elnet", "esp32"}
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
-    assert set(menu) == {"elnet", "esp32", "shelly"}
+    assert set(menu) == {"elnet", "esp32", "pzem", "shelly"}
 
 
 def test_every_form_field_translated() -> None:
     from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
     from custom_components.intelergy.sources.esp32 import (  # noqa: PLC0415
         flow as esp32_flow,
+    )
+    from custom_components.intelergy.sources.pzem import (  # noqa: PLC0415
+        flow as pzem_flow,
     )
     from custom_components.intelergy.sources.shelly import (  # noqa: PLC0415
         flow as shelly_flow,
@@ -232,6 +242,9 @@ def test_every_form_field_translated() -> None:
         ("esp32", esp32_flow.USER_SCHEMA),
         ("esp32_confirm", esp32_flow.CONFIRM_SCHEMA),
         ("esp32_reconfigure", esp32_flow.RECONFIGURE_SCHEMA),
+        ("pzem", pzem_flow.TRANSPORT_SCHEMA),
+        ("pzem_network", pzem_flow.NETWORK_SCHEMA),
+        ("pzem_serial", pzem_flow.SERIAL_SCHEMA),
     ):
         fields = {str(key) for key in schema.schema}
         assert fields == set(step[step_id]["data"]), step_id
@@ -247,7 +260,7 @@ def test_every_form_field_translated() -> None:
 def test_every_error_and_abort_translated() -> None:
     errors = {
         node.value.value
-        for kind in ("elnet", "shelly", "esp32")
+        for kind in ("elnet", "shelly", "esp32", "pzem")
         for node in ast.walk(
             ast.parse((INTEGRATION / "sources" / kind / "flow.py").read_text())
         )
@@ -267,6 +280,8 @@ def test_every_exception_translated() -> None:
     keys = keyword_literals("translation_key") - {
         d.translation_key for platform in DESCRIPTIONS.values() for d in platform
     }
+    # Select selectors' option labels live under "selector".
+    keys -= set(strings().get("selector", {}))
     assert keys
     assert keys == set(strings()["exceptions"])
 

@@ -16,7 +16,15 @@ from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from .const import CONF_KIND, DOMAIN, KIND_ELNET, KIND_ESP32, KIND_SHELLY, LOGGER
+from .const import (
+    CONF_KIND,
+    DOMAIN,
+    KIND_ELNET,
+    KIND_ESP32,
+    KIND_PZEM,
+    KIND_SHELLY,
+    LOGGER,
+)
 from .sources.elnet import flow as elnet_flow
 from .sources.elnet.const import CONF_TOKEN, CONF_URL
 from .sources.esp32 import flow as esp32_flow
@@ -29,6 +37,15 @@ from .sources.esp32.const import (
     DEFAULT_PREFIX,
 )
 from .sources.esp32.payload import valid_device_id
+from .sources.pzem import flow as pzem_flow
+from .sources.pzem.client import Transport
+from .sources.pzem.const import (
+    CONF_HOST as PZEM_HOST,
+    CONF_PORT as PZEM_PORT,
+    CONF_SERIAL_PORT,
+    CONF_SLAVE,
+    CONF_TRANSPORT,
+)
 from .sources.shelly import flow as shelly_flow, model_name
 from .sources.shelly.const import (
     CONF_AREA_ID,
@@ -50,13 +67,15 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
     _probe: shelly_flow.Probe
     _room: str | None = None
     _meter: str
+    _transport: str = Transport.TCP.value
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the kind of source to add."""
         return self.async_show_menu(
-            step_id="user", menu_options=[KIND_SHELLY, KIND_ESP32, KIND_ELNET]
+            step_id="user",
+            menu_options=[KIND_SHELLY, KIND_ESP32, KIND_PZEM, KIND_ELNET],
         )
 
     async def async_step_elnet(
@@ -316,6 +335,68 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_AREA_ID] = area_id
         return self.async_create_entry(title=f"ESP32 meter {device_id}", data=data)
 
+    async def async_step_pzem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """PZEM-004T: how it is wired (serial adapter or a TCP gateway)."""
+        if user_input is not None:
+            self._transport = user_input[CONF_TRANSPORT]
+            if self._transport == Transport.SERIAL:
+                return await self.async_step_pzem_serial()
+            return await self.async_step_pzem_network()
+        return self.async_show_form(
+            step_id="pzem", data_schema=pzem_flow.TRANSPORT_SCHEMA
+        )
+
+    async def async_step_pzem_network(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """PZEM behind a Modbus TCP or RTU-over-TCP gateway."""
+        return await self._async_pzem_form(
+            step_id="pzem_network",
+            schema=pzem_flow.NETWORK_SCHEMA,
+            user_input=user_input,
+        )
+
+    async def async_step_pzem_serial(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """PZEM on a serial port (USB-RS485 / TTL adapter)."""
+        return await self._async_pzem_form(
+            step_id="pzem_serial", schema=pzem_flow.SERIAL_SCHEMA, user_input=user_input
+        )
+
+    async def _async_pzem_form(
+        self, *, step_id: str, schema: Any, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Validate by reading the meter once; create the entry."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_TRANSPORT: self._transport, **user_input}
+            room = data.pop(CONF_ROOM, None)
+            result = await pzem_flow.async_validate(data)
+            if isinstance(result, str):
+                errors["base"] = result
+            else:
+                await self.async_set_unique_id(pzem_flow.unique_id(data))
+                self._abort_if_unique_id_configured()
+                if area_id := shelly_flow.area_for_room(self.hass, room):
+                    data[CONF_AREA_ID] = area_id
+                where = (
+                    data[CONF_SERIAL_PORT]
+                    if self._transport == Transport.SERIAL
+                    else f"{data[PZEM_HOST]}:{data[PZEM_PORT]}"
+                )
+                return self.async_create_entry(
+                    title=f"PZEM-004T {where} #{data[CONF_SLAVE]}",
+                    data={CONF_KIND: KIND_PZEM, **data},
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -388,7 +469,40 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_shelly_reconfigure()
         if kind == KIND_ESP32:
             return await self.async_step_esp32_reconfigure()
+        if kind == KIND_PZEM:
+            return await self.async_step_pzem_reconfigure()
         return await self.async_step_elnet_reconfigure()
+
+    async def async_step_pzem_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """PZEM: a new address, port or slave (the same transport)."""
+        entry = self._get_reconfigure_entry()
+        serial = entry.data[CONF_TRANSPORT] == Transport.SERIAL
+        schema = (
+            pzem_flow.RECONFIGURE_SERIAL if serial else pzem_flow.RECONFIGURE_NETWORK
+        )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            result = await pzem_flow.async_validate(data)
+            if isinstance(result, str):
+                errors["base"] = result
+            else:
+                unique_id = pzem_flow.unique_id(data)
+                if unique_id != entry.unique_id:
+                    await self.async_set_unique_id(unique_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=unique_id, data=data
+                )
+        return self.async_show_form(
+            step_id="pzem_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
 
     async def async_step_esp32_reconfigure(
         self, user_input: dict[str, Any] | None = None

@@ -69,6 +69,13 @@ class EnergyTotalizer:
         state = self._channels.get(channel)
         return 0.0 if state is None else state.offset
 
+    def fold(self, channel: int) -> None:
+        """The counter was reset on purpose (a reset command): start a new cycle."""
+        if (state := self._channels.get(channel)) is not None:
+            state.offset += state.counter
+            state.counter = 0.0
+            state.low_since = None
+
     def update(
         self, now: float, uptime: int | None, counters: Mapping[int, float | None]
     ) -> TotalizerUpdate:

@@ -1,0 +1,22 @@
+"""Constants of PZEM-004T (Modbus) entries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+CONF_TRANSPORT: Final = "transport"
+CONF_HOST: Final = "host"
+CONF_PORT: Final = "port"
+CONF_SERIAL_PORT: Final = "serial_port"
+CONF_BAUDRATE: Final = "baudrate"
+CONF_SLAVE: Final = "slave"
+CONF_ROOM: Final = "room"
+CONF_AREA_ID: Final = "area_id"
+
+# The seed meters publish every 10 s; a PZEM answers in ~100 ms at 9600 baud.
+SCAN_INTERVAL: Final = timedelta(seconds=10)
+REQUEST_TIMEOUT: Final = 3.0
+RETRY_MIN_SECONDS: Final = 5.0
+RETRY_MAX_SECONDS: Final = 300.0
+ENERGY_CHANNEL: Final = 0

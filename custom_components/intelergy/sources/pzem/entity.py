@@ -1,0 +1,50 @@
+"""PZEM-004T sensor and alarm entities."""
+
+from __future__ import annotations
+
+from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+
+from ...entity import IntelergyEntity
+from .coordinator import PzemCoordinator
+from .descriptions import PzemSensorDescription
+
+
+class PzemEntity(IntelergyEntity[PzemCoordinator]):
+    """An entity of the meter; unique id ``<entry unique id>_<key>``."""
+
+    def __init__(
+        self,
+        coordinator: PzemCoordinator,
+        description: EntityDescription,
+        device_info: DeviceInfo,
+    ) -> None:
+        """Tie the entity to the meter's device."""
+        super().__init__(
+            coordinator,
+            description,
+            device_info,
+            str(coordinator.config_entry.unique_id),
+        )
+
+
+class PzemSensor(PzemEntity, SensorEntity):
+    """A measurement of the meter."""
+
+    entity_description: PzemSensorDescription
+
+    @property
+    def native_value(self) -> float:
+        """The value of the last reading."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class PzemAlarm(PzemEntity, BinarySensorEntity):
+    """On while the power is above the meter's alarm threshold."""
+
+    @property
+    def is_on(self) -> bool:
+        """The alarm register of the last reading."""
+        return self.coordinator.data.reading.alarm
