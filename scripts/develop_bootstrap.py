@@ -30,8 +30,16 @@ USER = {
 }
 DOMAIN = "intelergy"
 # Entity ids of the simulated devices contain these (the devices' names).
-ENTITY_MARKS = ("elnet_meter", "kitchen_kettle", "test_name")
-EXAMPLES = ("_present_load", "_balance", "_power_source", "kettle_power", "1_power")
+ENTITY_MARKS = ("elnet_meter", "kitchen_kettle", "test_name", "kitchen_meter", "pzem")
+EXAMPLES = (
+    "_present_load",
+    "_balance",
+    "_power_source",
+    "kettle_power",
+    "1_power",
+    "meter_power",
+    "1_power",
+)
 
 
 class BootstrapError(Exception):
@@ -222,9 +230,71 @@ def run_flow(ha: HomeAssistant, step: str, *forms: dict[str, Any]) -> None:
         raise BootstrapError(f"{step}: unexpected {json.dumps(result)[:300]}")
 
 
+def field_default(field: dict[str, Any]) -> Any:
+    """What the frontend would send for a field left alone (None: nothing)."""
+    if "default" in field:
+        return field["default"]
+    if not field.get("required"):
+        return None
+    selector = field.get("selector", {})
+    if "boolean" in selector:
+        return False
+    if "select" in selector:
+        options = [
+            o["value"] if isinstance(o, dict) else o
+            for o in selector["select"]["options"]
+        ]
+        return "off" if "off" in options else options[0]
+    return None
+
+
+def add_mqtt_entry(ha: HomeAssistant, port: int) -> None:
+    """HA's own MQTT integration on the local broker (once)."""
+    if ha.call("GET", "/api/config/config_entries/entry?domain=mqtt"):
+        print("bootstrap: mqtt: already set up")
+        return
+    flow = "/api/config/config_entries/flow"
+    result = ha.call("POST", flow, {"handler": "mqtt", "show_advanced_options": False})
+    if result.get("type") == "menu":  # some versions ask how to connect first
+        option = next(o for o in result["menu_options"] if "broker" in o)
+        result = ha.call(
+            "POST", f"{flow}/{result['flow_id']}", {"next_step_id": option}
+        )
+    expect(result, "MQTT broker form", type="form")
+    answer: dict[str, Any] = {"broker": "127.0.0.1", "port": port}
+    for field in result["data_schema"]:
+        if field["name"] in answer:
+            continue
+        if field.get("type") == "expandable":  # a collapsed section: its defaults
+            answer[field["name"]] = {
+                f["name"]: value
+                for f in field["schema"]
+                if (value := field_default(f)) is not None
+            }
+        elif field.get("required") and "default" in field:
+            answer[field["name"]] = field["default"]
+    result = ha.call("POST", f"{flow}/{result['flow_id']}", answer)
+    expect(result, "MQTT broker", type="create_entry")
+    print("bootstrap: created the MQTT entry")
+
+
 def add_entries(ha: HomeAssistant, args: argparse.Namespace) -> None:
-    """The simulated ELNET account and Shelly plugs, through the config flow."""
+    """The simulated devices, through the config flow."""
     run_flow(ha, "elnet", {"url": args.elnet_url, "token": args.token})
+    add_mqtt_entry(ha, args.broker_port)
+    run_flow(
+        ha,
+        "esp32",
+        {"device_id": "kitchen-meter", "prefix": "intelergy", "interval": 5, "relays": 2,
+         "room": "Kitchen"},
+    )  # fmt: skip
+    host, _, port = args.pzem.rpartition(":")
+    run_flow(
+        ha,
+        "pzem",
+        {"transport": "tcp"},
+        {"host": host, "port": int(port), "slave": 1, "room": "Utility room"},
+    )
     for host_port, password, room in (
         (args.shelly_gen1, None, "Kitchen"),
         (args.shelly_gen4, args.shelly_password, "Living room"),
@@ -287,6 +357,8 @@ def main() -> None:
     parser.add_argument("--shelly-gen1", default="127.0.0.1:8331", help="host:port")
     parser.add_argument("--shelly-gen4", default="127.0.0.1:8332", help="host:port")
     parser.add_argument("--shelly-password", help="the Gen4 strip's login password")
+    parser.add_argument("--broker-port", type=int, default=18830, help="Mosquitto")
+    parser.add_argument("--pzem", default="127.0.0.1:8502", help="Modbus TCP host:port")
     parser.add_argument("--wait-pid", type=int, help="give up if this process exits")
     parser.add_argument("--timeout", type=float, default=600, help="start-up seconds")
     args = parser.parse_args()

@@ -53,14 +53,7 @@ def test_rows_leave_the_running_hour_to_the_recorder() -> None:
     readings = [(T0 + 60, 1.0), (T0 + 3700, 2.0)]
     rows = hourly_rows(readings, baseline=(0.5, 3.0), now=T0 + 3800)
     assert rows == [HourRow(T0, 1.0, 3.5)]
-    assert hourly_rows([], baseline=None, now=T0) == []
-
-
-def test_rows_without_a_baseline_end_at_zero() -> None:
-    # The recorder will start the sum at 0 from the next live state.
-    readings = [(T0 + 60, 1.0), (T0 + 3700, 2.5), (T0 + 7300, 3.0)]
-    rows = hourly_rows(readings, baseline=None, now=T0 + 4 * 3600)
-    assert [(r.state, r.sum) for r in rows] == [(1.0, -2.0), (2.5, -0.5), (3.0, 0.0)]
+    assert hourly_rows([], baseline=(0.0, 0.0), now=T0) == []
 
 
 def test_rows_never_go_down() -> None:

@@ -122,7 +122,7 @@ async def test_backlog_without_earlier_statistics(
     hass: HomeAssistant, link: Link
 ) -> None:
     # A meter set up while it was offline: its first statistics come from the
-    # backlog, ending at 0 where the recorder will start its own sum.
+    # backlog and start at 0; the recorder carries the sum on from there.
     entry = meter_entry(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await link.settle()
@@ -136,10 +136,9 @@ async def test_backlog_without_earlier_statistics(
     with clock_at(HOUR + timedelta(hours=4, minutes=5)):
         await compile_until(hass, HOUR + timedelta(hours=3), HOUR + timedelta(hours=4))
         rows = await hourly(hass, energy)
-    assert [round(row["sum"], 3) for row in rows] == [-1.4, -0.7, -0.1, 0.0]
-    # Hours 11 and 12 are right; 13 gets 12:30 -> 13:01 (0.1 kWh); what came
-    # between the last buffered reading and the first live one is not known.
-    assert [round(row["change"], 3) for row in rows[1:]] == [0.7, 0.6, 0.1]
+    assert [round(row["sum"], 3) for row in rows] == [0.0, 0.7, 1.3, 1.6]
+    # Every hour's change is >= 0 and in its hour: 11: 0.7, 12: 0.6, 13: 11.5 -> 11.8.
+    assert [round(row["change"], 3) for row in rows] == [0.0, 0.7, 0.6, 0.3]
 
 
 async def test_bad_backlog_is_refused_whole(

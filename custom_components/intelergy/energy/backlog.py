@@ -32,26 +32,21 @@ def hour_start(timestamp: float) -> float:
 
 def hourly_rows(
     readings: Sequence[tuple[float, float]],
-    baseline: tuple[float, float] | None,
+    baseline: tuple[float, float],
     now: float,
 ) -> list[HourRow]:
     """Rows for every hour from the first reading's to the last's.
 
     ``readings``: (timestamp, cumulative kWh), sorted by time. ``baseline``: the
-    (state, sum) of the recorder's last 5-minute row before the first reading.
-    Without one the recorder will start the sum at 0 from the next live state,
-    so the rows end at 0 at the last reading (earlier hours below 0): every
-    hour's difference stays right either way. The hour of ``now`` is left out:
-    the recorder compiles it from live states. The state never goes down.
+    (state, sum) of the recorder's last 5-minute row before the first reading
+    (for a meter with no statistics yet: its first reading and 0). The hour of
+    ``now`` is left out: the recorder compiles it from live states. The state
+    never goes down.
     """
     if not readings:
         return []
-    if baseline is None:
-        state = readings[0][1]
-        state0, sum0 = max(value for _, value in readings), 0.0
-    else:
-        state0, sum0 = baseline
-        state = state0
+    state0, sum0 = baseline
+    state = state0
     last_hour = min(hour_start(readings[-1][0]), hour_start(now) - HOUR)
     rows: list[HourRow] = []
     index = 0

@@ -50,14 +50,24 @@ class EnergyTotalizer:
         """Start empty or from ``as_dict()`` output."""
         self.uptime: int | None = None
         self._channels: dict[int, _Channel] = {}
-        if stored:
-            self.uptime = stored.get("uptime")
-            for key, value in stored.get("channels", {}).items():
+        if not stored:
+            return
+        uptime = stored.get("uptime")
+        self.uptime = uptime if isinstance(uptime, int) else None
+        channels = stored.get("channels")
+        for key, value in (channels if isinstance(channels, Mapping) else {}).items():
+            try:
+                # "offset_wh"/"counter_wh": the names of the first development builds.
+                offset = float(value.get("offset", value.get("offset_wh")))
+                counter = float(value.get("counter", value.get("counter_wh")))
+                low_since = value.get("low_since")
                 self._channels[int(key)] = _Channel(
-                    float(value["offset"]),
-                    float(value["counter"]),
-                    value.get("low_since"),
+                    offset,
+                    counter,
+                    float(low_since) if isinstance(low_since, int | float) else None,
                 )
+            except AttributeError, TypeError, ValueError:
+                continue  # an unreadable channel starts again from its counter
 
     def total(self, channel: int) -> float | None:
         """The channel's lifetime total (``None`` before its first reading)."""

@@ -97,10 +97,15 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         """Nothing is polled: ``update_interval`` is ``None``."""
         self.device_id: str = entry.data[CONF_DEVICE_ID]
         self.base = f"{entry.data[CONF_PREFIX]}/{self.device_id}"
+        # What async_shutdown uses, before the base class registers it.
+        self.totalizer = EnergyTotalizer(stored)
+        self._store = store
+        self._unsub: list[CALLBACK_TYPE] = []
+        self._silence: CALLBACK_TYPE | None = None
+        self._flush: CALLBACK_TYPE | None = None
         super().__init__(
             hass, LOGGER, config_entry=entry, name=f"ESP32 meter {self.device_id}"
         )
-        self.totalizer = EnergyTotalizer(stored)
         self.data = MeterData(energy=self.totalizer.total(ENERGY_CHANNEL))
         self.interval = float(
             entry.options.get(CONF_INTERVAL) or entry.data[CONF_INTERVAL]
@@ -110,12 +115,11 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self.silent = False
         self.connected = True  # HA's MQTT client
         self.written = 0  # readings handed to the entities (and the recorder)
-        self._store = store
         self._pending: MeterData | None = None
         self._last_time: float | None = None
-        self._unsub: list[CALLBACK_TYPE] = []
-        self._silence: CALLBACK_TYPE | None = None
-        self._flush: CALLBACK_TYPE | None = None
+        self._heard_at = dt_util.utcnow()  # when the last telemetry came
+        self._save_scheduled = False
+        self._announced: set[str] = set()
         self._warned: set[str] = set()
         self._unknown: set[str] = set()
         self._was_available = False
@@ -213,7 +217,7 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         if update.reset:
             LOGGER.info("%s: energy counter reset; total carried over", self.base)
         if update.changed:
-            self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
+            self._schedule_save()
         # The relay topics and the telemetry both come from the meter: the newest wins.
         relays = {**self.data.relays, **dict(enumerate(reading.relays or ()))}
         data = MeterData(reading, update.totals.get(ENERGY_CHANNEL), relays, taken)
@@ -229,13 +233,28 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self._pending = None
         self._write(data)
 
+    def _schedule_save(self) -> None:
+        """Save the total within ``SAVE_DELAY`` s (one timer, not one per message)."""
+        if self._save_scheduled:
+            return
+        self._save_scheduled = True
+
+        def data() -> dict[str, Any]:
+            self._save_scheduled = False
+            return self.totalizer.as_dict()
+
+        self._store.async_delay_save(data, SAVE_DELAY)
+
     def _announce(self, reading: Reading, relays: Mapping[int, bool]) -> None:
         """Tell the platforms about relays and fields seen for the first time."""
         for index in relays:
-            for relay_listener in self.new_relay_listeners:
-                relay_listener(index)
+            if (key := f"relay_{index}") not in self._announced:
+                self._announced.add(key)
+                for relay_listener in self.new_relay_listeners:
+                    relay_listener(index)
         for name in ("voltage", "current", "power_factor", "frequency", "rssi"):
-            if getattr(reading, name) is not None:
+            if name not in self._announced and getattr(reading, name) is not None:
+                self._announced.add(name)
                 for field_listener in self.new_field_listeners:
                     field_listener(name)
 
@@ -243,6 +262,9 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         """Hand ``data`` to the entities (a recorder write for changed values)."""
         if self.throttle is not None and data.reading is not None:
             self.throttle.wrote(data.taken, data.reading.power, data.energy)
+            if self._flush is not None:  # the held reading is superseded
+                self._flush()
+                self._flush = None
         self.written += 1
         self.data = data
         self._availability_changed()
@@ -263,21 +285,30 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self._flush = async_call_later(self.hass, max(due - now, 0.0), flush)
 
     def _heard(self, now: float) -> None:
-        """Telemetry arrived: restart the silence timer."""
-        if self._silence is not None:
-            self._silence()
-        self.silent = False
+        """Telemetry arrived: the silence timer counts from now.
 
+        One timer, re-armed when it fires early, rather than a new timer for every
+        message (at 5 s a meter would otherwise cancel 17,280 timers a day).
+        """
+        self.silent = False
+        self._heard_at = dt_util.utcnow()
+        if self._silence is None:
+            self._arm_silence(SILENCE_INTERVALS * self.interval)
+
+    def _arm_silence(self, delay: float) -> None:
         @callback
-        def silent(_: datetime) -> None:
+        def check(now: datetime) -> None:
             self._silence = None
+            window = timedelta(seconds=SILENCE_INTERVALS * self.interval)
+            left = (self._heard_at + window - now).total_seconds()
+            if left > 0:
+                self._arm_silence(left)
+                return
             self.silent = True
             self._availability_changed()
             self.async_update_listeners()
 
-        self._silence = async_call_later(
-            self.hass, timedelta(seconds=SILENCE_INTERVALS * self.interval), silent
-        )
+        self._silence = async_call_later(self.hass, delay, check)
 
     def _availability_changed(self) -> None:
         """Log the meter going unavailable and coming back, once each."""
@@ -380,6 +411,9 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         if entity_id is None:  # pragma: no cover - the energy sensor always exists
             return
         # Imported lazily: the recorder is optional for this integration.
+        from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
+            StatisticsShortTerm,
+        )
         from homeassistant.components.recorder.models import (  # noqa: PLC0415
             StatisticData,
             StatisticMeanType,
@@ -390,9 +424,13 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         )
         from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
 
-        baseline = await get_instance(self.hass).async_add_executor_job(
+        recorder = get_instance(self.hass)
+        baseline = await recorder.async_add_executor_job(
             _baseline, self.hass, entity_id, points[0][0]
         )
+        first_statistics = baseline is None
+        if baseline is None:  # the meter's first statistics: they start at 0
+            baseline = (points[0][1], 0.0)
         rows = hourly_rows(points, baseline, self._now())
         if not rows:
             return
@@ -417,6 +455,23 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
                 for row in rows
             ],
         )
+        if first_statistics:
+            # The recorder continues its sum from the latest 5-minute row; with
+            # none it would start again at 0 after these hours. One row just
+            # before the last buffered reading's period carries the sum on.
+            last_time, last_state = points[-1]
+            start = last_time - last_time % 300 - 300
+            recorder.async_import_statistics(
+                metadata,
+                [
+                    StatisticData(
+                        start=dt_util.utc_from_timestamp(start),
+                        state=last_state,
+                        sum=last_state - baseline[0],
+                    )
+                ],
+                StatisticsShortTerm,
+            )
         LOGGER.info(
             "%s: backlog of %d readings written to %d hours of statistics",
             self.base,

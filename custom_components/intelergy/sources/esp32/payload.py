@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-import json
 import math
 import re
 from typing import Any, Final
+
+import orjson
 
 # Device ids are one MQTT topic level: no "/", "+" or "#", ASCII only.
 DEVICE_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -108,20 +109,24 @@ def valid_device_id(device_id: str) -> bool:
     return DEVICE_ID_PATTERN.fullmatch(device_id) is not None
 
 
-def _refuse_constant(name: str) -> float:
-    raise PayloadError("not_json", f"{name} is not JSON")
-
-
 def _load(payload: bytes | bytearray | str, limit: int) -> Any:
-    raw = payload.encode() if isinstance(payload, str) else bytes(payload)
-    if len(raw) > limit:
-        raise PayloadError("too_large", f"payload of {len(raw)} bytes (limit {limit})")
+    """Strict JSON (orjson: no NaN / Infinity, UTF-8 only, bounded nesting)."""
+    if len(payload) > limit:  # characters <= bytes: a first, cheap check
+        raise PayloadError(
+            "too_large", f"payload of {len(payload)} bytes (limit {limit})"
+        )
+    if isinstance(payload, str):
+        payload = payload.encode()
+        if len(payload) > limit:
+            raise PayloadError(
+                "too_large", f"payload of {len(payload)} bytes (limit {limit})"
+            )
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError as err:
+        if "infinity" in str(err):  # a number too large for a double
+            raise PayloadError("out_of_range", f"a number out of range: {err}") from err
         raise PayloadError("not_json", f"not JSON: {err}") from err
-    except RecursionError as err:
-        raise PayloadError("not_json", "JSON nested too deeply") from err
 
 
 def _timestamp(value: Any, now: float) -> float | None:

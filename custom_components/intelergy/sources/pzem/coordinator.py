@@ -80,6 +80,10 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
         stored: dict[str, Any] | None,
     ) -> None:
         """Poll ``client``; the energy total is restored from ``stored``."""
+        # Before the base class registers async_shutdown with the entry.
+        self.client = client
+        self.totalizer = EnergyTotalizer(stored)
+        self._store = store
         super().__init__(
             hass,
             LOGGER,
@@ -87,9 +91,6 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
             name=f"PZEM {client.target} #{client.slave}",
             update_interval=SCAN_INTERVAL,
         )
-        self.client = client
-        self.totalizer = EnergyTotalizer(stored)
-        self._store = store
         self._retry_seconds = 0.0
 
     @override

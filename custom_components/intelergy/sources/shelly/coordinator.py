@@ -209,6 +209,10 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
         stored: dict[str, Any] | None,
     ) -> None:
         """Poll at the generation's interval; totals restored from ``stored``."""
+        # Before the base class registers async_shutdown with the entry.
+        self.backend = backend
+        self.totalizer = EnergyTotalizer(stored)
+        self._store = store
         super().__init__(
             hass,
             LOGGER,
@@ -216,9 +220,6 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             name=f"Shelly {entry.data[CONF_HOST]}",
             update_interval=backend.poll_interval,
         )
-        self.backend = backend
-        self.totalizer = EnergyTotalizer(stored)
-        self._store = store
         self._retry_seconds = 0.0
         self._booted_at: datetime | None = None
         if isinstance(backend, RpcBackend):
