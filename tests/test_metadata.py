@@ -15,6 +15,7 @@ from homeassistant import const as ha_const
 import pytest
 import yaml
 
+from custom_components.intelergy.sources.anomaly import entity as anomaly
 from custom_components.intelergy.sources.elnet import descriptions as elnet
 from custom_components.intelergy.sources.esp32 import descriptions as esp32
 from custom_components.intelergy.sources.pzem import descriptions as pzem
@@ -70,12 +71,14 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
         *shelly.DEVICE_SENSORS,
         *esp32.SENSORS.values(),
         *pzem.SENSORS,
+        anomaly.BASELINE,
     ),
     "binary_sensor": (
         *elnet.BINARY_SENSORS,
         *shelly.CHANNEL_BINARY_SENSORS,
         *shelly.DEVICE_BINARY_SENSORS,
         pzem.ALARM,
+        anomaly.PROBLEM,
     ),
     "switch": (shelly.RELAY, esp32.relay_description(0)),
 }
@@ -208,16 +211,21 @@ def test_every_flow_step_translated() -> None:
         "pzem_network",
         "pzem_serial",
         "pzem_reconfigure",
+        "anomaly",
+        "anomaly_confirm",
     } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
     options_steps = set().union(*steps.values())
-    assert options_steps == {"elnet", "esp32"}
+    assert options_steps == {"elnet", "esp32", "anomaly"}
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
-    assert set(menu) == {"elnet", "esp32", "pzem", "shelly"}
+    assert set(menu) == {"elnet", "esp32", "pzem", "shelly", "anomaly"}
 
 
 def test_every_form_field_translated() -> None:
+    from custom_components.intelergy.sources.anomaly import (  # noqa: PLC0415
+        flow as anomaly_flow,
+    )
     from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
     from custom_components.intelergy.sources.esp32 import (  # noqa: PLC0415
         flow as esp32_flow,
@@ -245,6 +253,7 @@ def test_every_form_field_translated() -> None:
         ("pzem", pzem_flow.TRANSPORT_SCHEMA),
         ("pzem_network", pzem_flow.NETWORK_SCHEMA),
         ("pzem_serial", pzem_flow.SERIAL_SCHEMA),
+        ("anomaly", anomaly_flow.USER_SCHEMA),
     ):
         fields = {str(key) for key in schema.schema}
         assert fields == set(step[step_id]["data"]), step_id
@@ -253,6 +262,7 @@ def test_every_form_field_translated() -> None:
     for step_id, schema in (
         ("elnet", flow.OPTIONS_SCHEMA),
         ("esp32", esp32_flow.OPTIONS_SCHEMA),
+        ("anomaly", anomaly_flow.OPTIONS_SCHEMA),
     ):
         assert {str(key) for key in schema.schema} == set(options[step_id]["data"])
 

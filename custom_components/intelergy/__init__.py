@@ -6,10 +6,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_KIND, DOMAIN
+from .const import CONF_KIND, DOMAIN, KIND_ESP32, KIND_PZEM, KIND_SHELLY
 from .models import IntelergyConfigEntry
 from .services import async_setup_services
 from .sources import SOURCES
+from .sources.anomaly import async_offer_monitors
+
+# Kinds whose devices measure power: each gets an anomaly monitor offered.
+METERED_KINDS = frozenset({KIND_SHELLY, KIND_ESP32, KIND_PZEM})
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -26,6 +30,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(
         entry, entry.runtime_data.platforms
     )
+    if entry.data[CONF_KIND] in METERED_KINDS:
+        async_offer_monitors(hass, entry)
     return True
 
 

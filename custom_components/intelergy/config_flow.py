@@ -19,12 +19,15 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from .const import (
     CONF_KIND,
     DOMAIN,
+    KIND_ANOMALY,
     KIND_ELNET,
     KIND_ESP32,
     KIND_PZEM,
     KIND_SHELLY,
     LOGGER,
 )
+from .sources.anomaly import flow as anomaly_flow
+from .sources.anomaly.const import CONF_POWER_ENTITY
 from .sources.elnet import flow as elnet_flow
 from .sources.elnet.const import CONF_TOKEN, CONF_URL
 from .sources.esp32 import flow as esp32_flow
@@ -67,6 +70,7 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
     _probe: shelly_flow.Probe
     _room: str | None = None
     _meter: str
+    _monitor: dict[str, Any]
     _transport: str = Transport.TCP.value
 
     async def async_step_user(
@@ -75,7 +79,7 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the kind of source to add."""
         return self.async_show_menu(
             step_id="user",
-            menu_options=[KIND_SHELLY, KIND_ESP32, KIND_PZEM, KIND_ELNET],
+            menu_options=[KIND_SHELLY, KIND_ESP32, KIND_PZEM, KIND_ELNET, KIND_ANOMALY],
         )
 
     async def async_step_elnet(
@@ -397,6 +401,52 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_anomaly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Anomaly monitor: the power sensor to watch (any integration's)."""
+        if user_input is not None:
+            return await self._async_create_monitor(user_input)
+        return self.async_show_form(
+            step_id="anomaly", data_schema=anomaly_flow.USER_SCHEMA
+        )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """An Intelergy power sensor without a monitor: offer one."""
+        await self.async_set_unique_id(f"anomaly:{discovery_info[CONF_POWER_ENTITY]}")
+        self._abort_if_unique_id_configured()
+        self._monitor = dict(discovery_info)
+        state = self.hass.states.get(discovery_info[CONF_POWER_ENTITY])
+        self.context["title_placeholders"] = {
+            "name": state.name if state else discovery_info[CONF_POWER_ENTITY]
+        }
+        return await self.async_step_anomaly_confirm()
+
+    async def async_step_anomaly_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a monitor offered for an Intelergy device."""
+        if user_input is not None:
+            return await self._async_create_monitor(self._monitor)
+        return self.async_show_form(
+            step_id="anomaly_confirm",
+            data_schema=anomaly_flow.CONFIRM_SCHEMA,
+            description_placeholders=dict(self.context["title_placeholders"]),
+        )
+
+    async def _async_create_monitor(self, data: dict[str, Any]) -> ConfigFlowResult:
+        power = data[CONF_POWER_ENTITY]
+        await self.async_set_unique_id(f"anomaly:{power}")
+        self._abort_if_unique_id_configured()
+        state = self.hass.states.get(power)
+        return self.async_create_entry(
+            title=f"Anomalies: {state.name if state else power}",
+            data={CONF_KIND: KIND_ANOMALY, **{k: v for k, v in data.items() if v}},
+            options=anomaly_flow.options_with_defaults({}),
+        )
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -593,8 +643,10 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
-        """ELNET and ESP32 meter entries have options."""
-        return bool(config_entry.data[CONF_KIND] in (KIND_ELNET, KIND_ESP32))
+        """ELNET, ESP32 meter and anomaly monitor entries have options."""
+        return bool(
+            config_entry.data[CONF_KIND] in (KIND_ELNET, KIND_ESP32, KIND_ANOMALY)
+        )
 
     @staticmethod
     @callback
@@ -612,7 +664,23 @@ class IntelergyOptionsFlow(OptionsFlowWithReload):
         """Go to the entry's kind."""
         if self.config_entry.data[CONF_KIND] == KIND_ESP32:
             return await self.async_step_esp32()
+        if self.config_entry.data[CONF_KIND] == KIND_ANOMALY:
+            return await self.async_step_anomaly()
         return await self.async_step_elnet()
+
+    async def async_step_anomaly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Anomaly monitor: the detectors' thresholds."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="anomaly",
+            data_schema=self.add_suggested_values_to_schema(
+                anomaly_flow.OPTIONS_SCHEMA,
+                anomaly_flow.options_with_defaults(dict(self.config_entry.options)),
+            ),
+        )
 
     async def async_step_elnet(
         self, user_input: dict[str, Any] | None = None

@@ -11,6 +11,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import probatio
 
 from .const import CONF_KIND, DOMAIN, KIND_PZEM
+from .sources.anomaly.actions import async_setup_anomaly_actions
 
 SERVICE_RESET_ENERGY: Final = "reset_energy"
 ATTR_DEVICE_ID: Final = "device_id"
@@ -60,3 +61,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_RESET_ENERGY, _async_reset_energy, schema=RESET_ENERGY_SCHEMA
     )
+    async_setup_anomaly_actions(hass)

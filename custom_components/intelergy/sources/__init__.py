@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..const import KIND_ELNET, KIND_ESP32, KIND_PZEM, KIND_SHELLY
+from ..const import KIND_ANOMALY, KIND_ELNET, KIND_ESP32, KIND_PZEM, KIND_SHELLY
 from ..models import SourceKind
-from . import elnet, esp32, pzem, shelly
+from . import anomaly, elnet, esp32, pzem, shelly
 
 SOURCES: Final[dict[str, SourceKind]] = {
     KIND_ELNET: elnet.SOURCE_KIND,
     KIND_SHELLY: shelly.SOURCE_KIND,
     KIND_ESP32: esp32.SOURCE_KIND,
     KIND_PZEM: pzem.SOURCE_KIND,
+    KIND_ANOMALY: anomaly.SOURCE_KIND,
 }

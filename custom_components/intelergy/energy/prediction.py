@@ -1,0 +1,199 @@
+"""Projecting a billing cycle's energy and bill (no Home Assistant imports).
+
+Input: the daily kWh of the cycle so far (local date -> kWh) and the dates of
+the cycle still to come. The two must not share a date (a partial "today" is
+either history or still to come: the caller decides). Three methods project
+each remaining day:
+
+* ``AVERAGE``: the average of the daily values;
+* ``WEEKDAY``: the average of the history's days on the same weekday; a weekday
+  missing from the history gets the overall average;
+* ``TREND``: a least-squares line through the daily values (x = the date, so
+  missing days are fine), never below 0 on any day.
+
+The projected total is the energy used plus the projected days. The band
+around it is +- one (sample) standard deviation of the daily values times
+sqrt(remaining days), the same for every method; its low end is never below the
+energy already used. With one day of history the band is the point itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+import math
+import statistics
+
+from .tariff import ONE, Bill, Tariff
+
+KWH_STEP = Decimal("0.001")  # projected kWh reach the tariff rounded to Wh
+
+
+class Method(StrEnum):
+    """How the remaining days are projected."""
+
+    AVERAGE = "average"
+    WEEKDAY = "weekday"
+    TREND = "trend"
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """A cycle's projected energy (kWh): point estimate and band."""
+
+    method: Method
+    used_kwh: float
+    projected_kwh: float
+    low_kwh: float
+    high_kwh: float
+    remaining_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class CostProjection:
+    """The bills of a projection's point estimate and of its band's ends."""
+
+    projection: Projection
+    bill: Bill
+    low: Bill
+    high: Bill
+
+
+def project(
+    daily: Mapping[date, float],
+    remaining: Iterable[date],
+    method: Method = Method.AVERAGE,
+) -> Projection:
+    """The cycle's projected total kWh by ``method``.
+
+    ``ValueError`` without history, for a negative or non-finite daily value,
+    or for a remaining date that is also in the history.
+    """
+    days = sorted(set(remaining))
+    values = _check(daily, days)
+    used = math.fsum(values)
+    match method:
+        case Method.AVERAGE:
+            future = _average(values) * len(days)
+        case Method.WEEKDAY:
+            future = math.fsum(_weekday_profile(daily, days))
+        case Method.TREND:
+            future = math.fsum(_trend(daily, days))
+    projected = used + future
+    spread = _spread(values) * math.sqrt(len(days))
+    return Projection(
+        method=method,
+        used_kwh=used,
+        projected_kwh=projected,
+        low_kwh=max(used, projected - spread),
+        high_kwh=projected + spread,
+        remaining_days=len(days),
+    )
+
+
+def project_average(
+    daily: Mapping[date, float], remaining: Iterable[date]
+) -> Projection:
+    """``project`` with ``Method.AVERAGE``."""
+    return project(daily, remaining, Method.AVERAGE)
+
+
+def project_weekday(
+    daily: Mapping[date, float], remaining: Iterable[date]
+) -> Projection:
+    """``project`` with ``Method.WEEKDAY``."""
+    return project(daily, remaining, Method.WEEKDAY)
+
+
+def project_trend(daily: Mapping[date, float], remaining: Iterable[date]) -> Projection:
+    """``project`` with ``Method.TREND``."""
+    return project(daily, remaining, Method.TREND)
+
+
+def project_cost(
+    projection: Projection,
+    tariff: Tariff,
+    *,
+    tou_share: Mapping[str, float] | None = None,
+    fixed_fraction: Decimal = ONE,
+) -> CostProjection:
+    """The projection's bills through ``tariff`` (point, low and high).
+
+    kWh are rounded half-up to Wh first. ``tou_share``: the fraction of the
+    energy used in each TOU band (e.g. from the cycle so far), applied to the
+    projected totals (rounded down to Wh, so the parts never exceed the total).
+    """
+    shares = dict(tou_share or {})
+    if any(not 0 <= share <= 1 for share in shares.values()) or (
+        math.fsum(shares.values()) > 1
+    ):
+        raise ValueError(f"TOU shares must be 0..1 and sum to at most 1: {shares}")
+
+    def bill(kwh: float) -> Bill:
+        total = _to_decimal(kwh, ROUND_HALF_UP)
+        tou = {
+            name: _to_decimal(kwh * share, ROUND_DOWN) for name, share in shares.items()
+        }
+        while sum(tou.values(), Decimal(0)) > total:  # float noise at the edge
+            name = max(tou, key=lambda key: tou[key])
+            tou[name] -= KWH_STEP
+        return tariff.bill(total, tou_kwh=tou, fixed_fraction=fixed_fraction)
+
+    return CostProjection(
+        projection=projection,
+        bill=bill(projection.projected_kwh),
+        low=bill(projection.low_kwh),
+        high=bill(projection.high_kwh),
+    )
+
+
+def _check(daily: Mapping[date, float], remaining: list[date]) -> list[float]:
+    if not daily:
+        raise ValueError("no daily history to project from")
+    values = [float(value) for value in daily.values()]
+    if any(not math.isfinite(value) or value < 0 for value in values):
+        raise ValueError("daily kWh must be finite and not negative")
+    if both := sorted(set(daily).intersection(remaining)):
+        raise ValueError(f"dates both used and remaining: {', '.join(map(str, both))}")
+    return values
+
+
+def _average(values: list[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def _spread(values: list[float]) -> float:
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def _weekday_profile(daily: Mapping[date, float], days: list[date]) -> list[float]:
+    by_weekday: dict[int, list[float]] = {}
+    for day, value in daily.items():
+        by_weekday.setdefault(day.weekday(), []).append(float(value))
+    overall = _average([float(value) for value in daily.values()])
+    return [
+        _average(by_weekday[day.weekday()]) if day.weekday() in by_weekday else overall
+        for day in days
+    ]
+
+
+def _trend(daily: Mapping[date, float], days: list[date]) -> list[float]:
+    """Least squares y = mean_y + slope * (x - mean_x), x = the date's ordinal."""
+    xs = [float(day.toordinal()) for day in daily]
+    ys = [float(value) for value in daily.values()]
+    mean_x, mean_y = _average(xs), _average(ys)
+    var_x = math.fsum((x - mean_x) ** 2 for x in xs)
+    slope = (
+        math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+        / var_x
+        if var_x
+        else 0.0
+    )
+    return [max(0.0, mean_y + slope * (day.toordinal() - mean_x)) for day in days]
+
+
+def _to_decimal(kwh: float, rounding: str) -> Decimal:
+    return Decimal(repr(max(kwh, 0.0))).quantize(KWH_STEP, rounding=rounding)

@@ -1,0 +1,759 @@
+"""Electricity tariffs, billing cycles and bills (no Home Assistant imports).
+
+A ``Tariff`` prices the energy of one billing cycle:
+
+* **Slabs.** Either one telescopic ladder (``slabs``: each band of energy is
+  priced at its own rate), or whole-bill tables (``tables``, e.g. Tamil Nadu):
+  the first table whose limit is at least the cycle's total is chosen, and ALL
+  the energy then climbs that table's own telescopic ladder from 0 kWh.
+* **Fixed charge** per cycle: ``fixed_charge`` (flat) plus ``fixed_per_kw`` *
+  ``sanctioned_kw``; either may be 0. It is not pro-rated unless the caller asks
+  with ``fixed_fraction`` (a partial cycle).
+* **Tax**: ``tax_percent`` of energy charge + fixed charge.
+* **Time of use** (optional ``tou_bands``): hours of the local day with their own
+  rate. The rule: energy used in a band's hours is priced at the band's rate
+  *instead of* a slab rate and is *left out of the slab ladder*: only the rest
+  (total - TOU energy) climbs the slabs, from 0 kWh. A whole-bill table is still
+  chosen by the cycle's *total* energy, TOU energy included.
+
+The rounding rule: everything is computed in ``Decimal``; the slab and TOU rows
+of a bill keep their exact amounts (kWh * rate); three lines are rounded to 2
+decimals, half-up: the energy charge (the exact sum of the rows), the fixed
+charge, and the tax (``tax_percent`` of the *rounded* energy + fixed charges).
+The total is the sum of those three rounded lines.
+
+Slab limits are cumulative kWh with no gaps: a slab runs from the previous
+slab's limit (0 for the first) to its own. A tariff printed as "0-100, 101-300,
+301+" is written with limits 100, 300 and ``None`` (open-ended).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import calendar
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from typing import Any, Final
+
+CENT: Final = Decimal("0.01")
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+HUNDRED: Final = Decimal(100)
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class TariffError(ValueError):
+    """An invalid tariff, billing cycle or bill request (the message names it)."""
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """``amount`` rounded to 2 decimals, half-up: the rule for every bill line."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Billing cycles ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Cycle:
+    """One billing cycle: local dates from ``start`` (in) to ``end`` (out)."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        """The number of days in the cycle."""
+        return (self.end - self.start).days
+
+    @property
+    def last_day(self) -> date:
+        """The cycle's last date."""
+        return self.end - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        """``YYYY-MM`` of the month the cycle starts in."""
+        return f"{self.start:%Y-%m}"
+
+    def __contains__(self, day: object) -> bool:
+        """Whether a local date is in the cycle."""
+        if isinstance(day, datetime):
+            day = day.date()
+        return isinstance(day, date) and self.start <= day < self.end
+
+    def dates(self) -> Iterator[date]:
+        """Every date of the cycle, in order."""
+        for offset in range(self.days):
+            yield self.start + timedelta(days=offset)
+
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """Local midnights starting and ending the cycle, timezone-aware in ``tz``.
+
+        DST-safe: each bound is the first instant of its local date, so a cycle
+        spanning a spring-forward change is an hour shorter than ``days`` * 24 h.
+        On a day whose midnight does not exist (a change at 00:00) the bound is
+        the first instant that does (01:00).
+        """
+        return local_midnight(self.start, tz), local_midnight(self.end, tz)
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The first instant of local date ``day`` in ``tz``, timezone-aware."""
+    naive = datetime.combine(day, time())
+    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
+def local_date(when: date | datetime, tz: tzinfo | None = None) -> date:
+    """The local date of ``when``.
+
+    A date is taken as is, and so is a naive datetime's date (local time). An
+    aware datetime is converted to ``tz`` first (when given).
+    """
+    if isinstance(when, datetime):
+        if tz is not None and when.tzinfo is not None:
+            when = when.astimezone(tz)
+        return when.date()
+    return when
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    """(year, month) of a ``YYYY-MM`` string; ``TariffError`` if it is not one."""
+    match = _MONTH.fullmatch(month) if isinstance(month, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        raise TariffError(f"month must be YYYY-MM, not {month!r}")
+    return int(match[1]), int(match[2])
+
+
+class BillingCycle(ABC):
+    """How billing cycles run: ``MonthlyCycle`` or ``RollingCycle``."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def containing_date(self, day: date) -> Cycle:
+        """The cycle holding local date ``day``."""
+
+    @abstractmethod
+    def for_month(self, month: str) -> Cycle:
+        """The (first) cycle starting in month ``YYYY-MM``."""
+
+    @abstractmethod
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form, read back by ``BillingCycle.from_dict``."""
+
+    def containing(self, when: date | datetime, tz: tzinfo | None = None) -> Cycle:
+        """The cycle holding ``when`` (its local date in ``tz``: see ``local_date``)."""
+        return self.containing_date(local_date(when, tz))
+
+    def previous(self, cycle: Cycle) -> Cycle:
+        """The cycle before ``cycle``."""
+        return self.containing_date(cycle.start - timedelta(days=1))
+
+    def following(self, cycle: Cycle) -> Cycle:
+        """The cycle after ``cycle``."""
+        return self.containing_date(cycle.end)
+
+    @staticmethod
+    def from_dict(data: Any) -> BillingCycle:
+        """A cycle from ``as_dict()`` output; ``TariffError`` if it is invalid."""
+        if not isinstance(data, Mapping):
+            raise TariffError("cycle must be a mapping")
+        kind = data.get("type", "monthly")
+        if kind == "monthly":
+            return MonthlyCycle(_int(data.get("day", 1), "cycle day"))
+        if kind == "rolling":
+            anchor = data.get("anchor")
+            try:
+                start = date.fromisoformat(anchor) if isinstance(anchor, str) else None
+            except ValueError:
+                start = None
+            if start is None:
+                raise TariffError(f"cycle anchor must be a YYYY-MM-DD date: {anchor!r}")
+            return RollingCycle(_int(data.get("days"), "cycle days"), start)
+        raise TariffError(f"cycle type must be 'monthly' or 'rolling', not {kind!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyCycle(BillingCycle):
+    """Monthly cycles starting on ``day`` (1..31), clamped in short months.
+
+    Day 31 starts on Feb 28 (29 in leap years), Apr 30 and so on; the next
+    cycle starts on the 31st again where there is one.
+    """
+
+    day: int = 1
+
+    def __post_init__(self) -> None:
+        """Reject a day outside 1..31."""
+        if type(self.day) is not int or not 1 <= self.day <= 31:
+            raise TariffError(f"cycle day must be 1..31, not {self.day!r}")
+
+    def start_in(self, year: int, month: int) -> date:
+        """The date the cycle starting in ``year``-``month`` starts."""
+        return date(year, month, min(self.day, calendar.monthrange(year, month)[1]))
+
+    def containing_date(self, day: date) -> Cycle:
+        """The cycle holding local date ``day``."""
+        start = self.start_in(day.year, day.month)
+        if day >= start:
+            return Cycle(start, self.start_in(*_add_months(day.year, day.month, 1)))
+        return Cycle(self.start_in(*_add_months(day.year, day.month, -1)), start)
+
+    def for_month(self, month: str) -> Cycle:
+        """The cycle starting in month ``YYYY-MM``."""
+        year, number = parse_month(month)
+        return Cycle(
+            self.start_in(year, number),
+            self.start_in(*_add_months(year, number, 1)),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"type": "monthly", "day": self.day}
+
+
+@dataclass(frozen=True, slots=True)
+class RollingCycle(BillingCycle):
+    """Cycles of ``days`` days, one of them starting on ``anchor``."""
+
+    days: int
+    anchor: date
+
+    def __post_init__(self) -> None:
+        """Reject a length below 1 day or an anchor that is not a date."""
+        if type(self.days) is not int or self.days < 1:
+            raise TariffError(f"cycle days must be at least 1, not {self.days!r}")
+        if type(self.anchor) is not date:
+            raise TariffError(f"cycle anchor must be a date, not {self.anchor!r}")
+
+    def containing_date(self, day: date) -> Cycle:
+        """The cycle holding local date ``day`` (also before the anchor)."""
+        count = (day - self.anchor).days // self.days
+        start = self.anchor + timedelta(days=count * self.days)
+        return Cycle(start, start + timedelta(days=self.days))
+
+    def for_month(self, month: str) -> Cycle:
+        """The first cycle starting in month ``YYYY-MM``.
+
+        A long cycle can skip a month (no cycle starts in it): ``TariffError``.
+        """
+        year, number = parse_month(month)
+        first = date(year, number, 1)
+        count = -((self.anchor - first).days // self.days)  # ceil division
+        start = self.anchor + timedelta(days=count * self.days)
+        if (start.year, start.month) != (year, number):
+            raise TariffError(f"no {self.days}-day cycle starts in {month}")
+        return Cycle(start, start + timedelta(days=self.days))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"type": "rolling", "days": self.days, "anchor": self.anchor.isoformat()}
+
+
+def _add_months(year: int, month: int, count: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + count
+    return index // 12, index % 12 + 1
+
+
+# --- Tariffs -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slab:
+    """Energy above the previous slab's limit up to ``upto_kwh`` costs ``rate``.
+
+    ``upto_kwh`` is cumulative kWh; ``None`` is the open-ended last slab.
+    """
+
+    upto_kwh: Decimal | None
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SlabTable:
+    """A whole-bill table, used when the cycle's total is at most ``upto_kwh``.
+
+    ``None``: any total (the last table). The whole consumption then climbs
+    ``slabs``, a telescopic ladder starting at 0 kWh.
+    """
+
+    upto_kwh: Decimal | None
+    slabs: tuple[Slab, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TouBand:
+    """Local hours ``start_hour`` to ``end_hour`` priced at ``rate`` per kWh.
+
+    Whole hours 0..24, start included, end excluded; a band with start after
+    end runs over midnight (22 → 6 is 22:00-06:00).
+    """
+
+    name: str
+    start_hour: int
+    end_hour: int
+    rate: Decimal
+
+    def hours(self) -> tuple[int, ...]:
+        """The hours of the day (0..23) in the band."""
+        if self.start_hour < self.end_hour:
+            return tuple(range(self.start_hour, self.end_hour))
+        return (*range(self.start_hour, 24), *range(self.end_hour))
+
+
+@dataclass(frozen=True, slots=True)
+class SlabLine:
+    """One slab row of a bill; ``amount`` is exact (kWh * rate, not rounded)."""
+
+    from_kwh: Decimal
+    to_kwh: Decimal | None
+    kwh: Decimal
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TouLine:
+    """One TOU row of a bill; ``amount`` is exact (kWh * rate, not rounded)."""
+
+    band: str
+    kwh: Decimal
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    """A cycle's bill; the money lines are rounded (see the module's rule)."""
+
+    currency: str
+    energy_kwh: Decimal
+    slab_lines: tuple[SlabLine, ...]
+    tou_lines: tuple[TouLine, ...]
+    energy_charge: Decimal
+    fixed_charge: Decimal
+    tax_percent: Decimal
+    tax: Decimal
+    total: Decimal
+    table: int | None = None  # index of the whole-bill table used
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (numbers as strings, exact)."""
+        return {
+            "currency": self.currency,
+            "energy_kwh": str(self.energy_kwh),
+            "slabs": [
+                {
+                    "from": str(line.from_kwh),
+                    "to": None if line.to_kwh is None else str(line.to_kwh),
+                    "kwh": str(line.kwh),
+                    "rate": str(line.rate),
+                    "amount": str(line.amount),
+                }
+                for line in self.slab_lines
+            ],
+            "tou": [
+                {
+                    "band": line.band,
+                    "kwh": str(line.kwh),
+                    "rate": str(line.rate),
+                    "amount": str(line.amount),
+                }
+                for line in self.tou_lines
+            ],
+            "energy_charge": str(self.energy_charge),
+            "fixed_charge": str(self.fixed_charge),
+            "tax_percent": str(self.tax_percent),
+            "tax": str(self.tax),
+            "total": str(self.total),
+            "table": self.table,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    """A tariff; invalid ones raise ``TariffError`` when built.
+
+    Exactly one of ``slabs`` (telescopic) and ``tables`` (whole-bill) is given.
+    """
+
+    currency: str
+    slabs: tuple[Slab, ...] = ()
+    tables: tuple[SlabTable, ...] = ()
+    fixed_charge: Decimal = ZERO
+    fixed_per_kw: Decimal = ZERO
+    sanctioned_kw: Decimal = ZERO
+    tax_percent: Decimal = ZERO
+    tou_bands: tuple[TouBand, ...] = ()
+    cycle: BillingCycle = MonthlyCycle()
+
+    def __post_init__(self) -> None:
+        """Validate everything; the first problem found is raised.
+
+        Lists given for ``slabs``, ``tables`` or ``tou_bands`` become tuples.
+        """
+        for name in ("slabs", "tables", "tou_bands"):
+            if isinstance(value := getattr(self, name), list):
+                object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
+            raise TariffError(
+                f"currency must be an ISO 4217 code like 'INR', not {self.currency!r}"
+            )
+        if self.slabs and self.tables:
+            raise TariffError("give either slabs or whole-bill tables, not both")
+        if self.tables:
+            _check_tables(self.tables)
+        else:
+            _check_slabs(self.slabs, "slabs", None)
+        _check_amount(self.fixed_charge, "fixed_charge")
+        _check_amount(self.fixed_per_kw, "fixed_per_kw")
+        _check_amount(self.sanctioned_kw, "sanctioned_kw")
+        if self.fixed_per_kw > 0 and self.sanctioned_kw == 0:
+            raise TariffError("fixed_per_kw is set but sanctioned_kw is 0")
+        _check_amount(self.tax_percent, "tax_percent")
+        if self.tax_percent > HUNDRED:
+            raise TariffError(f"tax_percent must be 0..100, not {self.tax_percent}")
+        _check_tou(self.tou_bands)
+        if not isinstance(self.cycle, BillingCycle):
+            raise TariffError(f"cycle must be a BillingCycle, not {self.cycle!r}")
+
+    @property
+    def fixed_per_cycle(self) -> Decimal:
+        """The full cycle's fixed charge, exact: flat + per kW * sanctioned kW."""
+        return self.fixed_charge + self.fixed_per_kw * self.sanctioned_kw
+
+    def ladder(self, total_kwh: Decimal) -> tuple[int | None, tuple[Slab, ...]]:
+        """The slabs pricing a cycle of ``total_kwh`` (and the table's index)."""
+        if not self.tables:
+            return None, self.slabs
+        for index, table in enumerate(self.tables):
+            if table.upto_kwh is None or total_kwh <= table.upto_kwh:
+                return index, table.slabs
+        raise AssertionError("the last table is open-ended")  # pragma: no cover
+
+    def band_for_hour(self, hour: int) -> TouBand | None:
+        """The TOU band holding local hour ``hour`` (0..23), if any."""
+        for band in self.tou_bands:
+            if hour in band.hours():
+                return band
+        return None
+
+    def bill(
+        self,
+        kwh: Decimal,
+        *,
+        tou_kwh: Mapping[str, Decimal] | None = None,
+        fixed_fraction: Decimal = ONE,
+    ) -> Bill:
+        """The bill for ``kwh`` used in one cycle.
+
+        ``tou_kwh``: the part of ``kwh`` used in each TOU band's hours, by band
+        name; it is priced at the band's rate and left out of the slab ladder
+        (the table is still chosen by the total). ``fixed_fraction`` (0..1)
+        scales the fixed charge for a partial cycle; the default charges the
+        whole cycle's fixed charge whatever the energy.
+        """
+        _check_amount(kwh, "kwh")
+        _check_amount(fixed_fraction, "fixed_fraction")
+        if fixed_fraction > ONE:
+            raise TariffError(f"fixed_fraction must be 0..1, not {fixed_fraction}")
+        tou_lines = self._tou_lines(tou_kwh or {})
+        tou_total = sum((line.kwh for line in tou_lines), ZERO)
+        if tou_total > kwh:
+            raise TariffError(
+                f"TOU energy ({tou_total} kWh) exceeds the total ({kwh} kWh)"
+            )
+        table, slabs = self.ladder(kwh)
+        slab_lines = climb(slabs, kwh - tou_total)
+        exact = sum((line.amount for line in slab_lines), ZERO) + sum(
+            (line.amount for line in tou_lines), ZERO
+        )
+        energy_charge = round_money(exact)
+        fixed_charge = round_money(self.fixed_per_cycle * fixed_fraction)
+        tax = round_money((energy_charge + fixed_charge) * self.tax_percent / HUNDRED)
+        return Bill(
+            currency=self.currency,
+            energy_kwh=kwh,
+            slab_lines=slab_lines,
+            tou_lines=tou_lines,
+            energy_charge=energy_charge,
+            fixed_charge=fixed_charge,
+            tax_percent=self.tax_percent,
+            tax=tax,
+            total=energy_charge + fixed_charge + tax,
+            table=table,
+        )
+
+    def _tou_lines(self, tou_kwh: Mapping[str, Decimal]) -> tuple[TouLine, ...]:
+        bands = {band.name: band for band in self.tou_bands}
+        for name, value in tou_kwh.items():
+            if name not in bands:
+                raise TariffError(f"unknown TOU band {name!r}")
+            _check_amount(value, f"TOU energy of {name!r}")
+        return tuple(
+            TouLine(
+                band.name, tou_kwh[band.name], band.rate, tou_kwh[band.name] * band.rate
+            )
+            for band in self.tou_bands
+            if tou_kwh.get(band.name, ZERO) > 0
+        )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Tariff:
+        """A tariff from ``as_dict()`` output (or hand-written JSON).
+
+        Numbers may be strings (exact), ints or floats (read as their shortest
+        repr). A slab may carry ``"from"``: it must equal the previous slab's
+        limit (0 for the first), else the gap or overlap is reported.
+        """
+        if not isinstance(data, Mapping):
+            raise TariffError("a tariff must be a mapping")
+        currency = data.get("currency")
+        if not isinstance(currency, str):
+            raise TariffError(f"currency must be a code like 'INR', not {currency!r}")
+        tables = data.get("tables") or []
+        if not isinstance(tables, list):
+            raise TariffError("tables must be a list")
+        return cls(
+            currency=currency,
+            slabs=_slabs_from_list(data.get("slabs") or [], "slabs"),
+            tables=tuple(_table_from_dict(item, i) for i, item in enumerate(tables)),
+            fixed_charge=_decimal(data.get("fixed_charge", 0), "fixed_charge"),
+            fixed_per_kw=_decimal(data.get("fixed_per_kw", 0), "fixed_per_kw"),
+            sanctioned_kw=_decimal(data.get("sanctioned_kw", 0), "sanctioned_kw"),
+            tax_percent=_decimal(data.get("tax_percent", 0), "tax_percent"),
+            tou_bands=_tou_from_list(data.get("tou_bands") or []),
+            cycle=BillingCycle.from_dict(data.get("cycle", {"type": "monthly"})),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (numbers as exact strings) for the config entry."""
+        return {
+            "currency": self.currency,
+            "slabs": _slabs_as_list(self.slabs),
+            "tables": [
+                {"upto": _opt_str(table.upto_kwh), "slabs": _slabs_as_list(table.slabs)}
+                for table in self.tables
+            ],
+            "fixed_charge": str(self.fixed_charge),
+            "fixed_per_kw": str(self.fixed_per_kw),
+            "sanctioned_kw": str(self.sanctioned_kw),
+            "tax_percent": str(self.tax_percent),
+            "tou_bands": [
+                {
+                    "name": band.name,
+                    "start": band.start_hour,
+                    "end": band.end_hour,
+                    "rate": str(band.rate),
+                }
+                for band in self.tou_bands
+            ],
+            "cycle": self.cycle.as_dict(),
+        }
+
+
+def climb(slabs: Sequence[Slab], kwh: Decimal) -> tuple[SlabLine, ...]:
+    """The rows of ``kwh`` climbing a telescopic ladder from 0 (used slabs only)."""
+    lines: list[SlabLine] = []
+    low = ZERO
+    for slab in slabs:
+        if kwh <= low:
+            break
+        high = kwh if slab.upto_kwh is None else min(kwh, slab.upto_kwh)
+        used = high - low
+        lines.append(SlabLine(low, slab.upto_kwh, used, slab.rate, used * slab.rate))
+        if slab.upto_kwh is None:
+            break
+        low = slab.upto_kwh
+    return tuple(lines)
+
+
+# --- Validation and (de)serialisation ----------------------------------------
+
+
+def _check_amount(value: object, name: str) -> None:
+    """A finite, non-negative Decimal (an int is accepted too)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TariffError(f"{name} must be a Decimal, not {value!r}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise TariffError(f"{name} must be a finite number, not {value}")
+    if value < 0:
+        raise TariffError(f"{name} must not be negative ({value})")
+
+
+def _check_slabs(slabs: Sequence[Slab], where: str, cover: Decimal | None) -> None:
+    if not slabs:
+        raise TariffError(f"{where}: the slab list is empty")
+    previous = ZERO
+    for number, slab in enumerate(slabs, 1):
+        _check_amount(slab.rate, f"{where}: slab {number} rate")
+        if slab.upto_kwh is None:
+            if number != len(slabs):
+                raise TariffError(
+                    f"{where}: only the last slab may be open-ended "
+                    f"(slab {number} has no limit)"
+                )
+            return
+        _check_amount(slab.upto_kwh, f"{where}: slab {number} limit")
+        if slab.upto_kwh <= previous:
+            raise TariffError(
+                f"{where}: slab {number} ends at {slab.upto_kwh} kWh, not above "
+                f"{previous} kWh where it starts (slabs overlap or are out of order)"
+            )
+        previous = slab.upto_kwh
+    if cover is None or previous < cover:
+        reach = "open-ended" if cover is None else f"open-ended or reach {cover} kWh"
+        raise TariffError(
+            f"{where}: the last slab ends at {previous} kWh; it must be {reach}"
+        )
+
+
+def _check_tables(tables: Sequence[SlabTable]) -> None:
+    previous = ZERO
+    for number, table in enumerate(tables, 1):
+        where = f"table {number}"
+        if table.upto_kwh is None:
+            if number != len(tables):
+                raise TariffError(
+                    f"only the last whole-bill table may be open-ended "
+                    f"(table {number} has no limit)"
+                )
+        else:
+            _check_amount(table.upto_kwh, f"{where} limit")
+            if table.upto_kwh <= previous:
+                raise TariffError(
+                    f"whole-bill tables out of order: table {number} limit "
+                    f"{table.upto_kwh} kWh is not above {previous} kWh"
+                )
+            previous = table.upto_kwh
+        _check_slabs(table.slabs, where, table.upto_kwh)
+    if tables[-1].upto_kwh is not None:
+        raise TariffError("the last whole-bill table must be open-ended (no limit)")
+
+
+def _check_tou(bands: Sequence[TouBand]) -> None:
+    owner: dict[int, str] = {}
+    names: set[str] = set()
+    for band in bands:
+        if not isinstance(band.name, str) or not band.name.strip():
+            raise TariffError(f"TOU band names must be non-empty: {band.name!r}")
+        if band.name in names:
+            raise TariffError(f"TOU band {band.name!r} is given twice")
+        names.add(band.name)
+        for hour in (band.start_hour, band.end_hour):
+            if type(hour) is not int or not 0 <= hour <= 24:
+                raise TariffError(
+                    f"TOU band {band.name!r}: hours must be whole hours 0..24, "
+                    f"not {hour!r}"
+                )
+        if band.start_hour == band.end_hour:
+            raise TariffError(
+                f"TOU band {band.name!r} starts and ends at {band.start_hour}: "
+                "give 0 to 24 for the whole day"
+            )
+        if not band.hours():
+            raise TariffError(f"TOU band {band.name!r} covers no hours")
+        _check_amount(band.rate, f"TOU band {band.name!r} rate")
+        for hour in band.hours():
+            if hour in owner:
+                raise TariffError(
+                    f"TOU band {band.name!r} overlaps {owner[hour]!r} at {hour:02d}:00"
+                )
+            owner[hour] = band.name
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise TariffError(f"{name} is not a number: {value!r}") from None
+    else:
+        raise TariffError(f"{name} is not a number: {value!r}")
+    if not number.is_finite():
+        raise TariffError(f"{name} must be a finite number, not {value!r}")
+    return number
+
+
+def _opt_decimal(value: Any, name: str) -> Decimal | None:
+    return None if value is None else _decimal(value, name)
+
+
+def _opt_str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: Any, name: str) -> int:
+    if type(value) is not int:
+        raise TariffError(f"{name} must be a whole number, not {value!r}")
+    return value
+
+
+def _slabs_from_list(items: Any, where: str) -> tuple[Slab, ...]:
+    if not isinstance(items, list):
+        raise TariffError(f"{where} must be a list")
+    slabs: list[Slab] = []
+    previous: Decimal | None = ZERO
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            raise TariffError(f"{where}: slab {number} must be a mapping")
+        name = f"{where}: slab {number}"
+        upto = _opt_decimal(item.get("upto"), f"{name} limit")
+        if "from" in item:
+            start = _decimal(item["from"], f"{name} start")
+            if previous is not None and start != previous:
+                what = "a gap" if start > previous else "an overlap"
+                raise TariffError(
+                    f"{name} starts at {start} kWh but the previous slab ends at "
+                    f"{previous} kWh ({what})"
+                )
+        if "rate" not in item:
+            raise TariffError(f"{name} has no rate")
+        slabs.append(Slab(upto, _decimal(item["rate"], f"{name} rate")))
+        previous = upto
+    return tuple(slabs)
+
+
+def _slabs_as_list(slabs: Sequence[Slab]) -> list[dict[str, Any]]:
+    return [{"upto": _opt_str(slab.upto_kwh), "rate": str(slab.rate)} for slab in slabs]
+
+
+def _table_from_dict(item: Any, index: int) -> SlabTable:
+    where = f"table {index + 1}"
+    if not isinstance(item, Mapping):
+        raise TariffError(f"{where} must be a mapping")
+    upto = _opt_decimal(item.get("upto"), f"{where} limit")
+    return SlabTable(upto, _slabs_from_list(item.get("slabs") or [], where))
+
+
+def _tou_from_list(items: Any) -> tuple[TouBand, ...]:
+    if not isinstance(items, list):
+        raise TariffError("tou_bands must be a list")
+    bands: list[TouBand] = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            raise TariffError(f"TOU band {number} must be a mapping")
+        name = item.get("name")
+        if not isinstance(name, str):
+            raise TariffError(f"TOU band {number} needs a name")
+        bands.append(
+            TouBand(
+                name,
+                _int(item.get("start"), f"TOU band {name!r} start"),
+                _int(item.get("end"), f"TOU band {name!r} end"),
+                _decimal(item.get("rate"), f"TOU band {name!r} rate"),
+            )
+        )
+    return tuple(bands)

@@ -1,0 +1,66 @@
+"""Logbook lines for Intelergy events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+
+from .const import DOMAIN
+from .sources.anomaly.const import EVENT_ANOMALY
+
+UNITS = {
+    "spike": "W",
+    "current": "A",
+    "voltage": "V",
+    "long_run": "s",
+    "daily_energy": "kWh",
+}
+WHAT = {
+    "spike": "power spike",
+    "current": "over-current",
+    "voltage": "voltage out of range",
+    "long_run": "running too long",
+    "daily_energy": "unusual daily energy",
+}
+
+
+def describe(data: dict[str, Any], name: str) -> str:
+    """'power spike: 2010 W (threshold 150 W)' or 'power spike cleared'."""
+    kind = data.get("kind", "")
+    what = WHAT.get(kind, kind)
+    if not data.get("active"):
+        return f"{what} cleared"
+    unit = UNITS.get(kind, "")
+    value, threshold = data.get("value"), data.get("threshold")
+    if kind == "long_run" and isinstance(value, int | float):
+        return f"{what}: on for {value / 60:.0f} min (limit {float(threshold or 0) / 60:.0f} min)"
+    return f"{what}: {value:g} {unit} (threshold {threshold:g} {unit})"
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
+) -> None:
+    """Describe anomalies as they start and clear."""
+
+    @callback
+    def describe_anomaly(event: Event) -> dict[str, str]:
+        data = event.data
+        entity_id = data.get("entity_id") or ""
+        state = hass.states.get(entity_id)
+        name = state.name if state else entity_id
+        return {
+            LOGBOOK_ENTRY_NAME: name,
+            LOGBOOK_ENTRY_MESSAGE: describe(dict(data), name),
+            LOGBOOK_ENTRY_ENTITY_ID: entity_id,
+        }
+
+    async_describe_event(DOMAIN, EVENT_ANOMALY, describe_anomaly)

@@ -1,0 +1,1 @@
+"""Tests of anomaly monitors in Home Assistant."""
