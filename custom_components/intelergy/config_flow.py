@@ -438,7 +438,8 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_create_monitor(self, data: dict[str, Any]) -> ConfigFlowResult:
         power = data[CONF_POWER_ENTITY]
-        await self.async_set_unique_id(f"anomaly:{power}")
+        # A monitor added by hand replaces the one offered for the same sensor.
+        await self.async_set_unique_id(f"anomaly:{power}", raise_on_progress=False)
         self._abort_if_unique_id_configured()
         state = self.hass.states.get(power)
         return self.async_create_entry(
