@@ -17,13 +17,16 @@ is smaller, and flatness is judged from 300K readings on.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 import json
 import random
+import tempfile
 import time
 import tracemalloc
-from typing import Any
+from typing import Any, Final
 
+from custom_components.intelergy.const import DOMAIN
 from custom_components.intelergy.energy.anomaly import Detector, DetectorConfig
 
 STEP = 5.0  # s between readings
@@ -137,15 +140,80 @@ def main() -> None:
     )
 
 
-def ha_path() -> None:
-    """TODO(HA path): state change -> detector -> entity, in a running hass.
+HA_STREAMS: Final = 20
+HA_READINGS: Final = 300  # per stream and run
+HA_ATTRS: Final = {"device_class": "power", "unit_of_measurement": "W"}
 
-    To be written with the Home Assistant side of anomaly detection (not part of
-    this file's first version): time a power sensor's state change through the
-    detector to the anomaly entity's state, against the same goal. Not called.
+
+async def ha_path() -> None:
+    """State change -> monitor -> detector -> entities, in a running Home Assistant.
+
+    ``HA_STREAMS`` power sensors, each watched by an anomaly monitor entry; a
+    reading is a ``hass.states.async_set`` of the sensor (what any integration's
+    sensor does) and HA running the listeners: the monitor's state-change
+    listener, the detector, the problem and baseline entities' state writes.
+    The same readings on as many unwatched sensors give HA's own cost of a
+    state change; the difference is what a monitor adds. Same HA, same run.
     """
-    raise NotImplementedError
+    from homeassistant import loader  # noqa: PLC0415
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        MockConfigEntry,
+        async_test_home_assistant,
+    )
+
+    rows = plug_readings()
+    watched = [f"sensor.bench_plug_{n:02d}_power" for n in range(HA_STREAMS)]
+    bare = [f"sensor.bench_bare_{n:02d}_power" for n in range(HA_STREAMS)]
+    with tempfile.TemporaryDirectory(prefix="intelergy-bench-") as config_dir:
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # custom integrations
+            for entity_id in watched + bare:
+                hass.states.async_set(entity_id, "0", HA_ATTRS)
+            entries = []
+            for entity_id in watched:
+                entry = MockConfigEntry(
+                    domain=DOMAIN,
+                    unique_id=f"anomaly:{entity_id}",
+                    data={"kind": "anomaly", "power_entity": entity_id},
+                )
+                entry.add_to_hass(hass)
+                if not await hass.config_entries.async_setup(entry.entry_id):
+                    raise RuntimeError(f"monitor of {entity_id} did not set up")
+                entries.append(entry)
+            await hass.async_block_till_done()
+
+            offset = 0
+
+            async def feed(entities: list[str]) -> float:
+                nonlocal offset
+                begin = time.perf_counter()
+                for index in range(offset, offset + HA_READINGS):
+                    power = rows[index % CHUNK][0]
+                    value = "unavailable" if power is None else f"{power:.1f}"
+                    for entity_id in entities:
+                        hass.states.async_set(entity_id, value, HA_ATTRS)
+                    await hass.async_block_till_done()
+                offset += HA_READINGS
+                return time.perf_counter() - begin
+
+            runs = [(await feed(bare), await feed(watched)) for _ in range(4)][1:]
+            base = min(b for b, _ in runs) / (HA_STREAMS * HA_READINGS) * 1e6
+            ours = min(w for _, w in runs) / (HA_STREAMS * HA_READINGS) * 1e6
+            for entry in entries:
+                await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_stop(force=True)
+    print(
+        f"HA path, {HA_STREAMS} monitored power sensors x {HA_READINGS} state changes "
+        "(best of 3 runs)"
+    )
+    print(f"  state change, no monitor   : {base:8.1f} µs   (HA's own cost)")
+    print(f"  state change, monitored    : {ours:8.1f} µs")
+    print(
+        f"  what a monitor adds        : {ours - base:8.1f} µs per reading "
+        "(listener, detector, two entity state writes)"
+    )
 
 
 if __name__ == "__main__":
     main()
+    asyncio.run(ha_path())
