@@ -86,7 +86,7 @@ async def setup_phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
 
 
 async def use_blueprint(
-    hass: HomeAssistant, things: dict[str, Any], minutes: int
+    hass: HomeAssistant, things: dict[str, Any], minutes: int, relay: str = RELAY
 ) -> None:
     assert await async_setup_component(
         hass,
@@ -99,7 +99,7 @@ async def use_blueprint(
                         "monitored_device": things["kettle"].id,
                         "kinds": ["spike", "long_run"],
                         "notify_device": things["phone"].id,
-                        "relay": RELAY,
+                        "relay": relay,
                         "auto_off_minutes": minutes,
                     },
                 }
@@ -185,3 +185,87 @@ async def test_turns_off_by_itself_without_an_answer(
     async_fire_time_changed(hass)
     await settle(hass)
     assert len(things["off"]) == 1
+
+
+async def test_cuts_a_real_shelly_relay(hass: HomeAssistant, gen1_sim: Any) -> None:
+    """The same loop with the relay of a (simulated) Shelly Plug S behind it.
+
+    The anomaly is injected as the monitor announces it (its event), so the
+    plug's HTTP polling runs on the real clock.
+    """
+    from tests.conftest import shelly_entry, shelly_mac  # noqa: PLC0415
+
+    plug = shelly_entry(hass, gen1_sim)
+    assert await hass.config_entries.async_setup(plug.entry_id)
+    await hass.async_block_till_done()
+    relay = er.async_get(hass).async_get_entity_id(
+        "switch", DOMAIN, f"{shelly_mac(gen1_sim).replace(':', '')}_0_relay"
+    )
+    assert relay is not None
+    assert hass.states.get(relay).state == "on"  # type: ignore[union-attr]
+
+    phone_entry = MockConfigEntry(
+        domain="mobile_app",
+        data={"webhook_id": "phone-hook", "device_name": "Phone",
+              "app_data": {"push_token": "t", "push_url": "https://push.invalid"}},
+    )  # fmt: skip
+    phone_entry.add_to_hass(hass)
+    phone = dr.async_get(hass).async_get_or_create(
+        config_entry_id=phone_entry.entry_id,
+        identifiers={("mobile_app", "p")},
+        name="Phone",
+    )
+    hass.data["mobile_app"] = {
+        DATA_DEVICES: {"phone-hook": phone},
+        DATA_CONFIG_ENTRIES: {"phone-hook": phone_entry},
+        DATA_NOTIFY: SimpleNamespace(
+            registered_targets={"mobile_app_phone": "phone-hook"}
+        ),
+    }
+    notified = async_mock_service(hass, "notify", "mobile_app_phone")
+    meter = MockConfigEntry(domain=DOMAIN, data={"kind": "esp32"})
+    meter.add_to_hass(hass)
+    kettle = dr.async_get(hass).async_get_or_create(
+        config_entry_id=meter.entry_id, identifiers={(DOMAIN, "kettle")}, name="Kettle"
+    )
+    er.async_get(hass).async_get_or_create(
+        "sensor", DOMAIN, "kettle_power", suggested_object_id="kettle_power",
+        device_id=kettle.id,
+    )  # fmt: skip
+    hass.states.async_set(POWER, "0", ATTRS)
+    await add_monitor(hass)
+    target = Path(hass.config.path("blueprints", "automation", "intelergy"))
+
+    def install() -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
+
+    await hass.async_add_executor_job(install)
+    await use_blueprint(
+        hass, {"kettle": kettle, "phone": phone}, minutes=0, relay=relay
+    )
+    hass.bus.async_fire(
+        "intelergy_anomaly",
+        {
+            "device_id": kettle.id,
+            "entity_id": POWER,
+            "kind": "spike",
+            "active": True,
+            "value": 2010.0,
+            "baseline": 75.0,
+            "threshold": 150.0,
+        },
+    )
+    await settle(hass)
+    [call] = notified
+    hass.bus.async_fire(
+        "mobile_app_notification_action",
+        {"action": call.data["data"]["actions"][0]["action"]},
+    )
+    for _ in range(200):  # the relay command goes over HTTP to the plug
+        await settle(hass)
+        if not gen1_sim.is_on(0):
+            break
+        await asyncio.sleep(0.005)
+    assert gen1_sim.is_on(0) is False
+    assert "GET /relay/0?turn=off" in gen1_sim.requests
