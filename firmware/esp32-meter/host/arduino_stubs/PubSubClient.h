@@ -1,0 +1,27 @@
+// Stub of PubSubClient 2.8 (knolleary), ESP32 flavour (std::function callback).
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "HardwareSerial.h"
+
+#define MQTT_CALLBACK_SIGNATURE std::function<void(char*, uint8_t*, unsigned int)> callback
+
+class PubSubClient {
+ public:
+  explicit PubSubClient(Client&) {}
+  PubSubClient& setServer(const char*, uint16_t) { return *this; }
+  PubSubClient& setCallback(MQTT_CALLBACK_SIGNATURE) {
+    (void)callback;
+    return *this;
+  }
+  PubSubClient& setKeepAlive(uint16_t) { return *this; }
+  PubSubClient& setSocketTimeout(uint16_t) { return *this; }
+  bool setBufferSize(uint16_t) { return true; }
+  bool connect(const char*, const char*, const char*, const char*, uint8_t, bool, const char*, bool) { return false; }
+  bool connected() { return false; }
+  bool publish(const char*, const uint8_t*, unsigned int, bool) { return false; }
+  bool subscribe(const char*, uint8_t) { return false; }
+  void disconnect() {}
+  bool loop() { return false; }
+};

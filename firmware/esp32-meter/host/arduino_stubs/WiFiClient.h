@@ -1,0 +1,5 @@
+// Stub of WiFiClient (Arduino-ESP32 2.0.x).
+#pragma once
+#include "HardwareSerial.h"
+
+class WiFiClient : public Client {};

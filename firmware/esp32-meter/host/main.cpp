@@ -1,0 +1,361 @@
+// The ESP32 meter firmware, built for the host: the same core (sampler, energy
+// counter, relays, over-current cut-off, MQTT session, offline buffer) on a
+// real broker through libmosquitto, with simulated sensors behind the real
+// front ends (PZEM-004T Modbus frames, INA219 registers, ADC waveforms).
+// Its command line follows simulators/esp32_meter.py:
+//
+//   intelergy-meter --device-id kitchen-meter --host 127.0.0.1 --port 1883
+//                   --prefix intelergy --interval 5 --relays 2 [--sensor pzem|ina219|adc]
+//
+// Prints one line on stdout once connected; SIGINT / SIGTERM: `offline`
+// (retained), a clean disconnect, the energy counter stored, exit 0.
+#include <mosquitto.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "meter/adc_power.h"
+#include "meter/ina219.h"
+#include "meter/pzem004t.h"
+#include "meter/sampler.h"
+#include "meter/session.h"
+#include "meter/sim.h"
+#include "meter/topics.h"
+#include "posix.h"
+
+using namespace meter;
+
+namespace {
+
+volatile std::sig_atomic_t stopping = 0;
+
+void request_stop(int) { stopping = 1; }
+
+struct Options {
+  std::string device_id = "kitchen-meter";
+  std::string prefix = "intelergy";
+  host::BrokerOptions broker;
+  double interval_s = 5.0;
+  unsigned relays = 2;
+  std::vector<double> loads;
+  std::string sensor = "pzem";
+  double energy_kwh = 0.0;
+  std::string state_dir;
+  size_t buffer = 10000;
+  size_t chunk = 500;
+  double offline_interval_s = 0.0;
+  double backoff_max_s = 30.0;
+  double overcurrent_a = 0.0;
+  bool verbose = false;
+};
+
+[[noreturn]] void usage(const char* problem) {
+  if (problem != nullptr) {
+    std::fprintf(stderr, "intelergy-meter: %s\n", problem);
+  }
+  std::fprintf(stderr,
+               "usage: intelergy-meter [--device-id ID] [--host HOST] [--port PORT] [--prefix PREFIX]\n"
+               "         [--interval SECONDS] [--relays N] [--loads W,W,...] [--sensor pzem|ina219|adc]\n"
+               "         [--energy KWH] [--state-dir DIR] [--buffer N] [--chunk N] [--offline-interval S]\n"
+               "         [--backoff-max S] [--overcurrent AMPS] [--username U] [--password P]\n"
+               "         [--cafile PEM] [-v]\n"
+               "The ESP32 meter firmware's core as a simulated meter on a real MQTT broker.\n"
+               "  --sensor      the front end, on simulated hardware (default pzem)\n"
+               "  --energy      the counter's start when --state-dir holds none (kWh)\n"
+               "  --state-dir   where the energy counter persists (default: memory only)\n"
+               "  --overcurrent trip every relay above this current (0: off)\n");
+  std::exit(problem == nullptr ? 0 : 2);
+}
+
+double number(const char* text, const char* name) {
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text, &end);
+  if (end == text || *end != '\0' || errno != 0) {
+    usage((std::string(name) + ": not a number: " + text).c_str());
+  }
+  return value;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      usage(nullptr);
+    }
+    if (arg == "-v" || arg == "--verbose") {
+      o.verbose = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      usage((arg + ": missing value").c_str());
+    }
+    const char* value = argv[++i];
+    if (arg == "--device-id") {
+      o.device_id = value;
+    } else if (arg == "--host") {
+      o.broker.host = value;
+    } else if (arg == "--port") {
+      o.broker.port = static_cast<int>(number(value, "--port"));
+    } else if (arg == "--prefix") {
+      o.prefix = value;
+    } else if (arg == "--interval") {
+      o.interval_s = number(value, "--interval");
+    } else if (arg == "--relays") {
+      o.relays = static_cast<unsigned>(number(value, "--relays"));
+    } else if (arg == "--loads") {
+      std::string list = value;
+      size_t start = 0;
+      while (start <= list.size()) {
+        const size_t comma = list.find(',', start);
+        const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        o.loads.push_back(number(item.c_str(), "--loads"));
+        if (comma == std::string::npos) {
+          break;
+        }
+        start = comma + 1;
+      }
+    } else if (arg == "--sensor") {
+      o.sensor = value;
+    } else if (arg == "--energy") {
+      o.energy_kwh = number(value, "--energy");
+    } else if (arg == "--state-dir") {
+      o.state_dir = value;
+    } else if (arg == "--buffer") {
+      o.buffer = static_cast<size_t>(number(value, "--buffer"));
+    } else if (arg == "--chunk") {
+      o.chunk = static_cast<size_t>(number(value, "--chunk"));
+    } else if (arg == "--offline-interval") {
+      o.offline_interval_s = number(value, "--offline-interval");
+    } else if (arg == "--backoff-max") {
+      o.backoff_max_s = number(value, "--backoff-max");
+    } else if (arg == "--overcurrent") {
+      o.overcurrent_a = number(value, "--overcurrent");
+    } else if (arg == "--username") {
+      o.broker.username = value;
+    } else if (arg == "--password") {
+      o.broker.password = value;
+    } else if (arg == "--cafile") {
+      o.broker.cafile = value;
+    } else {
+      usage(("unknown option " + arg).c_str());
+    }
+  }
+  if (!valid_device_id(o.device_id.c_str())) {
+    usage(("device id '" + o.device_id + "': 1-64 of A-Z a-z 0-9 _ -").c_str());
+  }
+  if (!valid_prefix(o.prefix.c_str())) {
+    usage(("prefix '" + o.prefix + "'").c_str());
+  }
+  if (o.relays > kMaxRelays) {
+    usage("--relays: 0..16");
+  }
+  if (!(o.interval_s > 0.0)) {
+    usage("--interval: above 0");
+  }
+  if (o.sensor != "pzem" && o.sensor != "ina219" && o.sensor != "adc") {
+    usage("--sensor: pzem, ina219 or adc");
+  }
+  if (o.loads.empty()) {
+    static const double defaults[] = {100.0, 1000.0, 60.0, 2000.0};  // as the Python simulator
+    for (unsigned n = 0; n < o.relays; ++n) {
+      o.loads.push_back(defaults[n % 4]);
+    }
+  }
+  if (o.loads.size() != o.relays) {
+    usage("--loads: one value per relay");
+  }
+  if (o.chunk == 0 || o.buffer == 0) {
+    usage("--buffer and --chunk: at least 1");
+  }
+  o.broker.client_id = "intelergy-meter-" + o.device_id;
+  return o;
+}
+
+// The sensors and what they measure: a load behind the relays, through the
+// chosen front end on simulated hardware.
+class SimulatedHardware {
+ public:
+  SimulatedHardware(const Options& o, RelayBank& relays)
+      : relays_(relays),
+        pzem_device_(0x01),
+        pzem_(pzem_device_),
+        ina_chip_(0x40, 0.002),
+        ina_(ina_chip_, 0x40, 0.002, 60.0),
+        adc_device_(0.35, 0.02, 5000.0, 7),
+        adc_(adc_device_, adc_calibration(), 1000),
+        random_(std::random_device{}()) {
+    plant_.loads_w = o.loads;
+    if (o.sensor == "ina219") {
+      plant_.voltage = 24.0;
+      plant_.power_factor = 1.0;
+      ina_.begin();
+      sensor_ = &ina_;
+    } else if (o.sensor == "adc") {
+      adc_device_.noise_counts = 2.0;
+      adc_device_.current_third_harmonic = 0.15;
+      sensor_ = &adc_;
+    } else {
+      sensor_ = &pzem_;
+    }
+  }
+
+  static AdcCalibration adc_calibration() {
+    AdcCalibration c;
+    c.voltage_per_count = 0.35;
+    c.current_per_count = 0.02;
+    c.current_noise_floor_a = 0.05;
+    return c;
+  }
+
+  Sensor& sensor() { return *sensor_; }
+
+  // The world moves on by `seconds`; the sensors see the present load.
+  void advance(double seconds) {
+    std::uniform_real_distribution<double> noise(-1.0, 1.0);
+    sim::Plant now = plant_;
+    if (now.voltage > 100.0) {
+      now.voltage += 2.0 * noise(random_);
+      now.frequency += 0.05 * noise(random_);
+      now.power_factor += 0.02 * noise(random_);
+    }
+    now.base_w *= 1.0 + 0.01 * noise(random_);
+    const Measurement truth = now.truth(relays_.bits());
+    pzem_device_.set_values(truth);
+    pzem_device_.advance(seconds);
+    ina_chip_.set_values(truth.voltage, truth.current);
+    adc_device_.set_values(truth);
+  }
+
+ private:
+  RelayBank& relays_;
+  sim::Plant plant_;
+  sim::SimulatedPzem pzem_device_;
+  Pzem004t pzem_;
+  sim::SimulatedIna219 ina_chip_;
+  Ina219 ina_;
+  sim::SyntheticAdc adc_device_;
+  AdcPowerSensor adc_;
+  Sensor* sensor_ = nullptr;
+  std::mt19937 random_;
+};
+
+void sleep_ms(uint64_t ms) {
+  timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
+  nanosleep(&ts, nullptr);  // a signal cuts it short
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  struct sigaction action{};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a broker gone mid-write is an error code, not a death
+  mosquitto_lib_init();
+
+  host::StderrLogger logger(o.verbose);
+  host::PosixClock clock;
+  sim::MemoryStorage memory;
+  host::FileStorage files(o.state_dir);
+  Storage& storage = o.state_dir.empty() ? static_cast<Storage&>(memory) : static_cast<Storage&>(files);
+
+  EnergyCounter energy(storage);
+  if (energy.begin(o.energy_kwh * 1000.0)) {
+    logf(&logger, LogLevel::info, "%s: energy counter restored: %.6f kWh", o.device_id.c_str(), energy.total_kwh());
+  }
+  RelayBank relays(nullptr, o.relays, 0xFFFF);  // every relay on, as the simulator
+  OvercurrentCutoff cutoff(o.overcurrent_a, 0);
+  Sampler sampler(energy, relays, cutoff, &logger);
+  SimulatedHardware hardware(o, relays);
+
+  SessionConfig config;
+  config.prefix = o.prefix;
+  config.device_id = o.device_id;
+  config.interval_s = o.interval_s;
+  config.offline_interval_ms = static_cast<uint32_t>(o.offline_interval_s * 1000.0);
+  config.buffer_capacity = o.buffer;
+  config.chunk_readings = o.chunk;
+  config.chunk_bytes = kMaxBacklogBytes;
+  config.backoff_initial_ms = 1000;
+  config.backoff_max_ms = static_cast<uint32_t>(o.backoff_max_s * 1000.0);
+  config.seed = static_cast<uint32_t>(clock.epoch_ms());
+  host::MosquittoTransport transport(o.broker, &logger);
+  MqttSession session(config, transport, relays, clock, &logger);
+
+  const uint64_t interval_ms = static_cast<uint64_t>(o.interval_s * 1000.0 + 0.5) > 0
+                                   ? static_cast<uint64_t>(o.interval_s * 1000.0 + 0.5)
+                                   : 1;
+  const uint64_t sample_ms = interval_ms / 2 < 1000 ? (interval_ms / 2 > 0 ? interval_ms / 2 : 1) : 1000;
+  uint64_t next_sample = clock.uptime_ms();
+  uint64_t last_sample = next_sample;
+  uint64_t next_reading = next_sample + interval_ms;
+  bool announced = false;
+  std::mt19937 rssi_noise(7);
+
+  while (!stopping) {
+    uint64_t now = clock.uptime_ms();
+    if (now >= next_sample) {  // sampling (the ESP32's sampling task)
+      hardware.advance(static_cast<double>(now - last_sample) / 1000.0);
+      last_sample = now;
+      Measurement m;
+      if (hardware.sensor().read(m)) {
+        sampler.update(m, now);
+      } else {
+        sampler.failed(now);
+      }
+      next_sample += sample_ms;
+      if (next_sample <= now) {  // fell behind (a suspended machine): skip, don't burst
+        next_sample = now + sample_ms;
+      }
+    }
+    if (now >= next_reading) {  // publishing (the ESP32's publishing task)
+      Reading r = sampler.snapshot(now);
+      r.timestamp_ms = clock.epoch_ms();
+      r.rssi = static_cast<float>(-60 + static_cast<int>(rssi_noise() % 7) - 3);
+      session.submit(r);
+      next_reading += interval_ms;
+      if (next_reading <= now) {
+        next_reading = now + interval_ms;
+      }
+    }
+    now = clock.uptime_ms();
+    const uint64_t next = next_sample < next_reading ? next_sample : next_reading;
+    const uint32_t wait = static_cast<uint32_t>(next > now ? (next - now < 20 ? next - now : 20) : 0);
+    session.poll(wait);
+    if (!session.online()) {
+      sleep_ms(wait);
+    }
+    if (session.online() && !announced) {
+      announced = true;
+      std::printf("ESP32 meter '%s' connected to mqtt://%s:%d, publishing on %s every %g s (firmware core, %s)\n",
+                  o.device_id.c_str(), o.broker.host.c_str(), o.broker.port, session.topics().state().c_str(),
+                  o.interval_s, hardware.sensor().name());
+      std::fflush(stdout);
+    }
+  }
+
+  session.shutdown();
+  sampler.flush();
+  const SessionStats& stats = session.stats();
+  std::fprintf(stderr,
+               "intelergy-meter %s: stopped; %u states, %u backlog messages (%u readings), %u dropped, "
+               "%u commands ignored, %u over-current trips, energy %.6f kWh\n",
+               o.device_id.c_str(), stats.states, stats.backlog_messages, stats.backlog_readings,
+               static_cast<unsigned>(session.dropped()), stats.ignored_commands,
+               static_cast<unsigned>(cutoff.trips()), sampler.energy_kwh());
+  mosquitto_lib_cleanup();
+  return 0;
+}

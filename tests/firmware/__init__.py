@@ -1,0 +1,1 @@
+"""Tests of the ESP32 meter firmware's host side (firmware/esp32-meter)."""

@@ -1,0 +1,380 @@
+"""The firmware's host build (``intelergy-meter``) as a meter on a real Mosquitto.
+
+The same C++ core as on the ESP32 (sampler, energy counter, relays, over-current
+cut-off, MQTT session with its offline buffer), on libmosquitto, with simulated
+sensors behind the real front ends. The meter runs as a subprocess against a
+private broker on 127.0.0.1 (``tests/mosquitto.py``); the test cuts the broker and
+brings it back, and reads everything with the integration's own parser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+from dataclasses import dataclass
+import itertools
+from pathlib import Path
+import time
+from typing import Any
+
+from paho.mqtt.client import Client, ConnectFlags, MQTTMessage, MQTTv311
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+import pytest
+
+from custom_components.intelergy.sources.esp32.payload import (
+    Reading,
+    parse_backlog,
+    parse_relay_state,
+    parse_state,
+)
+from tests.mosquitto import Mosquitto, mosquitto_binary
+
+INTERVAL = 0.5  # seconds between the meter's readings
+TIMEOUT = 8.0  # seconds to wait for any one message
+OUTAGE = 2.0  # seconds without a broker
+
+pytestmark = [
+    pytest.mark.skipif(
+        mosquitto_binary() is None,
+        reason="mosquitto is not installed (scripts/setup installs it)",
+    ),
+    # The first test may build the firmware (scripts/test has built it already).
+    pytest.mark.timeout(300),
+]
+
+
+@dataclass
+class Message:
+    """One message the test's subscriber received."""
+
+    topic: str
+    payload: bytes
+    retain: bool
+
+    @property
+    def text(self) -> str:
+        """The payload as text."""
+        return self.payload.decode()
+
+
+class Subscriber:
+    """A paho client in the test, collecting every message under ``topic``."""
+
+    def __init__(self, broker: Mosquitto, topic: str) -> None:
+        """Subscribe to ``topic`` on ``broker`` once started."""
+        self.broker = broker
+        self.topic = topic
+        self.messages: list[Message] = []
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+        self._subscribed = asyncio.Event()
+        self.client = Client(CallbackAPIVersion.VERSION2, protocol=MQTTv311)
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    def _on_connect(
+        self,
+        client: Client,
+        userdata: Any,
+        flags: ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        client.subscribe(self.topic, qos=1)
+
+    def _on_subscribe(
+        self,
+        client: Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        self._loop.call_soon_threadsafe(self._subscribed.set)
+
+    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
+        received = Message(message.topic, message.payload, message.retain)
+        self._loop.call_soon_threadsafe(self._add, received)
+
+    def _add(self, message: Message) -> None:
+        self.messages.append(message)
+        self._changed.set()
+
+    async def wait_for(
+        self,
+        suffix: str,
+        match: Callable[[Message], bool] = lambda _: True,
+        *,
+        after: int = 0,
+    ) -> tuple[int, Message]:
+        """The first message from index ``after`` on ``…/<suffix>`` that ``match``es."""
+        index = after
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                while index < len(self.messages):
+                    message = self.messages[index]
+                    index += 1
+                    if message.topic.endswith(f"/{suffix}") and match(message):
+                        return index, message
+                self._changed.clear()
+                await self._changed.wait()
+
+    def on(self, suffix: str) -> list[Message]:
+        """Every message received on ``…/<suffix>``."""
+        return [m for m in self.messages if m.topic.endswith(f"/{suffix}")]
+
+
+@contextlib.asynccontextmanager
+async def broker_running() -> AsyncIterator[Mosquitto]:
+    """A private broker, stopped however the test ends."""
+    broker = Mosquitto()
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
+
+
+@contextlib.asynccontextmanager
+async def subscribed(broker: Mosquitto, topic: str) -> AsyncIterator[Subscriber]:
+    """A subscriber, connected and subscribed; stopped however the test ends."""
+    subscriber = Subscriber(broker, topic)
+    try:
+        subscriber.client.connect_async(broker.host, broker.port)
+        subscriber.client.loop_start()
+        await asyncio.wait_for(subscriber._subscribed.wait(), TIMEOUT)
+        yield subscriber
+    finally:
+        subscriber.client.disconnect()
+        subscriber.client.loop_stop()
+
+
+@contextlib.asynccontextmanager
+async def meter_process(
+    binary: Path, broker: Mosquitto, device_id: str, *args: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``intelergy-meter``, connected (its one line printed); killed however the test ends."""
+    process = await asyncio.create_subprocess_exec(
+        str(binary),
+        "--device-id",
+        device_id,
+        "--host",
+        broker.host,
+        "--port",
+        str(broker.port),
+        "--interval",
+        str(INTERVAL),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), TIMEOUT)
+        assert b"connected to mqtt://127.0.0.1:" in line, line
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.communicate()
+
+
+async def stop_meter(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM the meter; its stderr, once it exited 0."""
+    process.terminate()
+    _, stderr = await asyncio.wait_for(process.communicate(), TIMEOUT)
+    assert process.returncode == 0, stderr.decode()
+    return stderr.decode()
+
+
+def readings(messages: list[Message], device: str) -> list[Reading]:
+    """Every reading in ``state`` and ``backlog`` messages, through the parser."""
+    now = time.time()
+    found: list[Reading] = []
+    for message in messages:
+        if message.topic.endswith("/state"):
+            found.append(parse_state(message.payload, now, topic_device_id=device))
+        elif message.topic.endswith("/backlog"):
+            found.extend(parse_backlog(message.payload, now, topic_device_id=device))
+    return found
+
+
+async def test_outage_backlog_arrives_complete_and_in_order(
+    socket_enabled: None, host_meter_binary: Path, tmp_path: Path
+) -> None:
+    device = "fw-meter"
+    async with (
+        broker_running() as broker,
+        meter_process(
+            host_meter_binary,
+            broker,
+            device,
+            "--sensor",
+            "adc",
+            "--state-dir",
+            str(tmp_path),
+            "--energy",
+            "12.3",
+            "--backoff-max",
+            "2",
+        ) as meter,
+    ):
+        async with subscribed(broker, f"intelergy/{device}/#") as before:
+            # Subscribed after the meter connected: what comes first is retained.
+            _, online = await before.wait_for("availability")
+            assert (online.text, online.retain) == ("online", True)
+            _, relay = await before.wait_for("relay/1")
+            assert (parse_relay_state(relay.payload), relay.retain) == (True, True)
+            _, state = await before.wait_for("state")
+            first = parse_state(state.payload, time.time(), topic_device_id=device)
+            assert first.device_id == device
+            assert first.relays == (True, True)
+            assert first.energy is not None
+            assert first.energy >= 12.3
+            assert first.power == pytest.approx(
+                1103.0, rel=0.03
+            )  # 3 W + 100 W + 1000 W
+            assert first.voltage == pytest.approx(230.0, abs=4.0)
+            assert first.frequency == pytest.approx(50.0, abs=0.2)
+            assert first.power_factor == pytest.approx(0.95, abs=0.05)
+
+            # A relay command round-trips; anything else is ignored.
+            before.client.publish(f"intelergy/{device}/relay/1/set", "bogus", qos=1)
+            before.client.publish(f"intelergy/{device}/relay/0/set", "OFF", qos=1)
+            index, relay = await before.wait_for(
+                "relay/0", lambda m: m.text == "OFF", after=0
+            )
+            assert relay.retain is False  # delivered live
+            _, state = await before.wait_for(
+                "state",
+                lambda m: parse_state(m.payload, time.time()).relays == (False, True),
+                after=index,
+            )
+            switched = parse_state(state.payload, time.time())
+            assert switched.power == pytest.approx(1003.0, rel=0.03)  # 3 W + 1000 W
+
+            # The broker goes away for a while, then comes back on the same port.
+            await asyncio.sleep(2 * INTERVAL)
+            await broker.stop()
+        await asyncio.sleep(OUTAGE)
+        await broker.restart()
+        back = time.time()
+        async with subscribed(broker, f"intelergy/{device}/#") as after:
+            index, message = await after.wait_for("backlog")
+            backlog = parse_backlog(
+                message.payload, time.time(), topic_device_id=device
+            )
+            assert len(backlog) >= int(OUTAGE / INTERVAL)
+            assert all(r.relays == (False, True) for r in backlog)
+            # State resumes after the backlog, and after the meter's online.
+            _, online = await after.wait_for("availability", after=0)
+            assert online.text == "online"
+            _, resumed = await after.wait_for("state", after=index)
+            last = parse_state(resumed.payload, time.time(), topic_device_id=device)
+            assert last.timestamp is not None
+            assert backlog[-1].timestamp is not None
+            assert last.timestamp > backlog[-1].timestamp >= back - 2 * INTERVAL
+
+            # Complete and in order: every reading before, during and after the
+            # outage, one interval apart, energy never going down.
+            received = readings(before.messages + after.messages, device)
+            times = sorted({r.timestamp for r in received if r.timestamp is not None})
+            gaps = [b - a for a, b in itertools.pairwise(times)]
+            assert max(gaps) < 1.5 * INTERVAL, gaps
+            assert min(gaps) > 0.5 * INTERVAL, gaps
+            by_time = sorted(
+                (r.timestamp, r.energy)
+                for r in received
+                if r.timestamp is not None and r.energy is not None
+            )
+            energies = [energy for _, energy in by_time]
+            assert energies == sorted(energies)
+            sent = [r.timestamp for r in backlog]
+            assert sent == sorted(sent)
+
+            # SIGTERM: offline (retained), a clean exit.
+            stderr = await stop_meter(meter)
+            _, offline = await after.wait_for(
+                "availability", lambda m: m.text == "offline"
+            )
+            assert offline.text == "offline"
+    assert "ignored command 'bogus' on intelergy/fw-meter/relay/1/set" in stderr
+    assert ", 0 dropped," in stderr
+    assert "1 commands ignored" in stderr
+
+
+async def test_energy_survives_restarts_and_crashes_and_overcurrent_trips(
+    socket_enabled: None, host_meter_binary: Path, tmp_path: Path
+) -> None:
+    device = "fw-energy"
+    # A 100 kW load behind relay 0 (about 28 Wh a second: the PZEM's 1 Wh resolution
+    # shows), the cut-off at 500 A: not reached yet.
+    args = ("--sensor", "pzem", "--relays", "1", "--loads", "100000")
+    args += ("--state-dir", str(tmp_path), "--overcurrent", "500")
+    async with (
+        broker_running() as broker,
+        subscribed(broker, f"intelergy/{device}/#") as sub,
+    ):
+        energies: list[float] = []
+        for run, ending in enumerate(("clean", "crash", "clean")):
+            async with meter_process(host_meter_binary, broker, device, *args) as meter:
+                index = len(sub.messages)
+                for _ in range(3):
+                    index, state = await sub.wait_for("state", after=index)
+                    reading = parse_state(state.payload, time.time())
+                    assert reading.energy is not None
+                    assert reading.uptime is not None
+                    if run and len(energies) < 3 * run + 1:
+                        # A new process: uptime starts over, energy does not go down.
+                        assert reading.uptime < 2.0
+                        assert reading.energy >= energies[-1]
+                        # At most the counter's reserve (10 Wh) above, plus what the
+                        # load used meanwhile.
+                        assert reading.energy <= energies[-1] + 0.010 + 0.2
+                    energies.append(reading.energy)
+                if ending == "crash":
+                    meter.kill()  # no goodbye: the broker publishes the Last Will
+                    await meter.wait()
+                    _, will = await sub.wait_for(
+                        "availability", lambda m: m.text == "offline", after=index
+                    )
+                    assert will.retain is False
+                else:
+                    await stop_meter(meter)
+        assert energies == sorted(energies)
+        assert energies[-1] > energies[0]
+
+        # Over-current: 100 kW at 230 V is 458 A; with the limit at 300 A the
+        # relay trips at the first measurement, locally, and says so.
+        args = ("--sensor", "pzem", "--relays", "2", "--loads", "100000,60")
+        async with meter_process(
+            host_meter_binary, broker, device, *args, "--overcurrent", "300"
+        ) as meter:
+            # Tripped at the first measurement, before connecting: announced with
+            # the relays' state (only this run has relay 0 off and two relays).
+            _, relay = await sub.wait_for("relay/0", lambda m: m.text == "OFF")
+            assert relay.retain is False  # delivered live
+            index, state = await sub.wait_for(
+                "state",
+                lambda m: parse_state(m.payload, time.time()).relays == (False, False),
+            )
+            tripped = parse_state(state.payload, time.time())
+            assert tripped.power == pytest.approx(3.0, rel=0.1)  # the base load
+            # Home Assistant switches the small load back on: it stays on.
+            sub.client.publish(f"intelergy/{device}/relay/1/set", "ON", qos=1)
+            await sub.wait_for("relay/1", lambda m: m.text == "ON", after=index)
+            _, state = await sub.wait_for(
+                "state",
+                lambda m: parse_state(m.payload, time.time()).relays == (False, True),
+                after=index,
+            )
+            assert parse_state(state.payload, time.time()).power == pytest.approx(
+                63.0, rel=0.1
+            )
+            stderr = await stop_meter(meter)
+        assert "over-current" in stderr
+        assert "1 over-current trips" in stderr
