@@ -305,6 +305,50 @@ def add_entries(ha: HomeAssistant, args: argparse.Namespace) -> None:
             forms.append({"password": password})
         run_flow(ha, "shelly", *forms)
     add_kettle_monitor(ha)
+    add_household_bill(ha)
+
+
+def add_household_bill(ha: HomeAssistant) -> None:
+    """A billing entry over the simulated plugs and meters: the seed's India tariff.
+
+    0-100 kWh at 3.50, 101-300 at 4.50, above at 6.00; 50 a month; GST 18 %.
+    """
+    energy = sorted(
+        s["entity_id"]
+        for s in ha.call("GET", "/api/states")
+        if s["entity_id"].startswith("sensor.")
+        and s["attributes"].get("device_class") == "energy"
+        and s["attributes"].get("state_class") == "total_increasing"
+        and any(
+            mark in s["entity_id"]
+            for mark in ("kettle", "test_name", "kitchen_meter", "pzem")
+        )
+    )
+    run_flow(
+        ha,
+        "billing",
+        {
+            "name": "Home",
+            "entities": energy,
+            "currency": "INR",
+            "cycle_type": "monthly",
+            "cycle_day": 1,
+            "cycle_days": 30,
+            "tariff_type": "slabs",
+            "fixed_charge": 50,
+            "fixed_per_kw": 0,
+            "sanctioned_kw": 0,
+            "tax_percent": 18,
+            "method": "average",
+        },
+        {
+            "slabs": [
+                {"upto": 100, "rate": 3.5},
+                {"upto": 300, "rate": 4.5},
+                {"rate": 6.0},
+            ]
+        },
+    )
 
 
 def add_kettle_monitor(ha: HomeAssistant) -> None:

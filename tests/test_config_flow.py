@@ -24,7 +24,14 @@ async def start_elnet_flow(hass: HomeAssistant) -> dict[str, Any]:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["shelly", "esp32", "pzem", "elnet", "anomaly"]
+    assert result["menu_options"] == [
+        "shelly",
+        "esp32",
+        "pzem",
+        "elnet",
+        "anomaly",
+        "billing",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "elnet"}
     )

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from custom_components.intelergy.sources.anomaly import entity as anomaly
+from custom_components.intelergy.sources.billing import descriptions as billing
 from custom_components.intelergy.sources.elnet import descriptions as elnet
 from custom_components.intelergy.sources.esp32 import descriptions as esp32
 from custom_components.intelergy.sources.pzem import descriptions as pzem
@@ -71,6 +72,8 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
         *shelly.DEVICE_SENSORS,
         *esp32.SENSORS.values(),
         *pzem.SENSORS,
+        *billing.SENSORS,
+        billing.sensor_cost("key", "sensor.meter", "Meter"),
         anomaly.BASELINE,
     ),
     "binary_sensor": (
@@ -177,23 +180,29 @@ def test_translations_match_strings() -> None:
 
 
 def flow_step_ids() -> dict[str, set[str]]:
-    """step_id literals of each flow class in config_flow.py."""
-    tree = ast.parse((INTEGRATION / "config_flow.py").read_text())
+    """step_id literals of each flow class in config_flow.py and the flow mixins."""
     steps: dict[str, set[str]] = {}
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        steps[cls.name] = {
-            node.value.value
-            for node in ast.walk(cls)
-            if isinstance(node, ast.keyword)
-            and node.arg == "step_id"
-            and isinstance(node.value, ast.Constant)
-        }
+    for path in (
+        INTEGRATION / "config_flow.py",
+        INTEGRATION / "sources" / "billing" / "steps.py",
+    ):
+        tree = ast.parse(path.read_text())
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            steps[cls.name] = {
+                node.value.value
+                for node in ast.walk(cls)
+                if isinstance(node, ast.keyword)
+                and node.arg == "step_id"
+                and isinstance(node.value, ast.Constant)
+            }
     return steps
 
 
 def test_every_flow_step_translated() -> None:
     steps = flow_step_ids()
-    config_steps = steps.pop("IntelergyConfigFlow")
+    config_steps = steps.pop("IntelergyConfigFlow") | steps.pop(
+        "BillingConfigFlowMixin"
+    )
     assert {
         "user",
         "elnet",
@@ -213,18 +222,23 @@ def test_every_flow_step_translated() -> None:
         "pzem_reconfigure",
         "anomaly",
         "anomaly_confirm",
+        "billing",
+        "billing_tariff",
     } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
     options_steps = set().union(*steps.values())
-    assert options_steps == {"elnet", "esp32", "anomaly"}
+    assert options_steps == {"elnet", "esp32", "anomaly", "billing", "billing_tariff"}
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
-    assert set(menu) == {"elnet", "esp32", "pzem", "shelly", "anomaly"}
+    assert set(menu) == {"elnet", "esp32", "pzem", "shelly", "anomaly", "billing"}
 
 
 def test_every_form_field_translated() -> None:
     from custom_components.intelergy.sources.anomaly import (  # noqa: PLC0415
         flow as anomaly_flow,
+    )
+    from custom_components.intelergy.sources.billing import (  # noqa: PLC0415
+        flow as billing_flow,
     )
     from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
     from custom_components.intelergy.sources.esp32 import (  # noqa: PLC0415
@@ -254,6 +268,9 @@ def test_every_form_field_translated() -> None:
         ("pzem_network", pzem_flow.NETWORK_SCHEMA),
         ("pzem_serial", pzem_flow.SERIAL_SCHEMA),
         ("anomaly", anomaly_flow.USER_SCHEMA),
+        ("billing", billing_flow.settings_schema(name=True)),
+        ("billing_tariff", billing_flow.TARIFF_SCHEMA),
+        ("billing_tariff", billing_flow.TABLES_SCHEMA),
     ):
         fields = {str(key) for key in schema.schema}
         assert fields == set(step[step_id]["data"]), step_id
@@ -263,6 +280,8 @@ def test_every_form_field_translated() -> None:
         ("elnet", flow.OPTIONS_SCHEMA),
         ("esp32", esp32_flow.OPTIONS_SCHEMA),
         ("anomaly", anomaly_flow.OPTIONS_SCHEMA),
+        ("billing", billing_flow.settings_schema(name=False)),
+        ("billing_tariff", billing_flow.TARIFF_SCHEMA),
     ):
         assert {str(key) for key in schema.schema} == set(options[step_id]["data"])
 
@@ -270,7 +289,7 @@ def test_every_form_field_translated() -> None:
 def test_every_error_and_abort_translated() -> None:
     errors = {
         node.value.value
-        for kind in ("elnet", "shelly", "esp32", "pzem")
+        for kind in ("elnet", "shelly", "esp32", "pzem", "billing")
         for node in ast.walk(
             ast.parse((INTEGRATION / "sources" / kind / "flow.py").read_text())
         )

@@ -20,6 +20,7 @@ from .const import (
     CONF_KIND,
     DOMAIN,
     KIND_ANOMALY,
+    KIND_BILLING,
     KIND_ELNET,
     KIND_ESP32,
     KIND_PZEM,
@@ -28,6 +29,7 @@ from .const import (
 )
 from .sources.anomaly import flow as anomaly_flow
 from .sources.anomaly.const import CONF_POWER_ENTITY
+from .sources.billing.steps import BillingConfigFlowMixin, BillingOptionsFlowMixin
 from .sources.elnet import flow as elnet_flow
 from .sources.elnet.const import CONF_TOKEN, CONF_URL
 from .sources.esp32 import flow as esp32_flow
@@ -59,7 +61,7 @@ from .sources.shelly.const import (
 )
 
 
-class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
+class IntelergyConfigFlow(BillingConfigFlowMixin, ConfigFlow, domain=DOMAIN):
     """Add a source: a Shelly, an ESP32 meter or an ELNET account.
 
     Shelly devices are found by zeroconf or added by host; ESP32 meters are found
@@ -79,7 +81,14 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pick the kind of source to add."""
         return self.async_show_menu(
             step_id="user",
-            menu_options=[KIND_SHELLY, KIND_ESP32, KIND_PZEM, KIND_ELNET, KIND_ANOMALY],
+            menu_options=[
+                KIND_SHELLY,
+                KIND_ESP32,
+                KIND_PZEM,
+                KIND_ELNET,
+                KIND_ANOMALY,
+                KIND_BILLING,
+            ],
         )
 
     async def async_step_elnet(
@@ -646,7 +655,8 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
         """ELNET, ESP32 meter and anomaly monitor entries have options."""
         return bool(
-            config_entry.data[CONF_KIND] in (KIND_ELNET, KIND_ESP32, KIND_ANOMALY)
+            config_entry.data[CONF_KIND]
+            in (KIND_ELNET, KIND_ESP32, KIND_ANOMALY, KIND_BILLING)
         )
 
     @staticmethod
@@ -656,13 +666,15 @@ class IntelergyConfigFlow(ConfigFlow, domain=DOMAIN):
         return IntelergyOptionsFlow()
 
 
-class IntelergyOptionsFlow(OptionsFlowWithReload):
+class IntelergyOptionsFlow(BillingOptionsFlowMixin, OptionsFlowWithReload):
     """Each kind's options; the entry reloads on save."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Go to the entry's kind."""
+        if self.config_entry.data[CONF_KIND] == KIND_BILLING:
+            return await self.async_step_billing()
         if self.config_entry.data[CONF_KIND] == KIND_ESP32:
             return await self.async_step_esp32()
         if self.config_entry.data[CONF_KIND] == KIND_ANOMALY:

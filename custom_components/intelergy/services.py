@@ -12,6 +12,7 @@ import probatio
 
 from .const import CONF_KIND, DOMAIN, KIND_PZEM
 from .sources.anomaly.actions import async_setup_anomaly_actions
+from .sources.billing.actions import async_setup_billing_actions
 
 SERVICE_RESET_ENERGY: Final = "reset_energy"
 ATTR_DEVICE_ID: Final = "device_id"
@@ -62,3 +63,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_RESET_ENERGY, _async_reset_energy, schema=RESET_ENERGY_SCHEMA
     )
     async_setup_anomaly_actions(hass)
+    async_setup_billing_actions(hass)

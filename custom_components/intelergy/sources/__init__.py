@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..const import KIND_ANOMALY, KIND_ELNET, KIND_ESP32, KIND_PZEM, KIND_SHELLY
+from ..const import (
+    KIND_ANOMALY,
+    KIND_BILLING,
+    KIND_ELNET,
+    KIND_ESP32,
+    KIND_PZEM,
+    KIND_SHELLY,
+)
 from ..models import SourceKind
-from . import anomaly, elnet, esp32, pzem, shelly
+from . import anomaly, billing, elnet, esp32, pzem, shelly
 
 SOURCES: Final[dict[str, SourceKind]] = {
     KIND_ELNET: elnet.SOURCE_KIND,
@@ -14,4 +21,5 @@ SOURCES: Final[dict[str, SourceKind]] = {
     KIND_ESP32: esp32.SOURCE_KIND,
     KIND_PZEM: pzem.SOURCE_KIND,
     KIND_ANOMALY: anomaly.SOURCE_KIND,
+    KIND_BILLING: billing.SOURCE_KIND,
 }

@@ -9,13 +9,16 @@ from typing import Any, Final, override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...const import DOMAIN, LOGGER
+from ..billing.prepaid import WINDOW, PrepaidForecast, forecast
+from ..billing.statistics import async_balance_history, recorder_loaded
 from .client import (
     ElnetApiError,
     ElnetAuthError,
@@ -37,6 +40,8 @@ from .tracker import ElnetTracker, Event
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
+# The balance's hourly history (for days left) is read again at most this often.
+HISTORY_EVERY: Final = timedelta(hours=1)
 
 
 def create_client(hass: HomeAssistant, url: str, token: str) -> ElnetClient:
@@ -65,6 +70,7 @@ class ElnetData:
     stale: bool
     low_balance: bool
     generator_since: datetime | None
+    prepaid: PrepaidForecast | None = None  # days of balance left
 
 
 class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
@@ -90,6 +96,8 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
             CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD
         )
         self.tracker = ElnetTracker(self.threshold)
+        self._history: list[tuple[datetime, float]] = []
+        self._history_read: datetime | None = None
         self._store = Store[dict[str, Any]](
             hass, STORAGE_VERSION, storage_key(entry.entry_id)
         )
@@ -151,7 +159,30 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
             generator_since=None
             if tracker.session is None
             else tracker.session.started,
+            prepaid=await self._async_prepaid(tracker.last_live.balance, now),
         )
+
+    async def _async_prepaid(
+        self, balance: float, now: datetime
+    ) -> PrepaidForecast | None:
+        """Days left of ``balance`` at the burn rate of the *Balance* statistics."""
+        if not recorder_loaded(self.hass):
+            return None
+        if self._history_read is None or now - self._history_read >= HISTORY_EVERY:
+            entity_id = er.async_get(self.hass).async_get_entity_id(
+                "sensor", DOMAIN, f"{self.config_entry.unique_id}_balance"
+            )
+            if entity_id is None:
+                return None
+            try:
+                self._history = await async_balance_history(
+                    self.hass, entity_id, now - WINDOW, now
+                )
+            except SQLAlchemyError as err:
+                LOGGER.debug("ELNET balance history not read: %s", err)
+                return None
+            self._history_read = now
+        return forecast(self._history, balance, now)
 
     @override
     async def async_shutdown(self) -> None:

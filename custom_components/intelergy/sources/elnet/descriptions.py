@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfPower
+from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfPower, UnitOfTime
 
 from .client import PowerSource
 from .coordinator import ElnetData
@@ -95,6 +95,20 @@ SENSORS: tuple[ElnetSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         value_fn=lambda d: d.live.balance,
+    ),
+    ElnetSensorDescription(
+        key="balance_days_left",
+        translation_key="balance_days_left",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        suggested_display_precision=1,
+        value_fn=lambda d: None if d.prepaid is None else d.prepaid.days_left,
+    ),
+    ElnetSensorDescription(
+        key="balance_depletion",
+        translation_key="balance_depletion",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda d: None if d.prepaid is None else d.prepaid.depletes_at,
     ),
     ElnetSensorDescription(
         key="present_load",

@@ -1,0 +1,1 @@
+"""Tests of billing entries, their sensors and actions."""

@@ -1,0 +1,282 @@
+"""The billing rules without Home Assistant: energy from sums, costs of periods."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+import itertools
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.intelergy.energy.tariff import (
+    MonthlyCycle,
+    RollingCycle,
+    Slab,
+    Tariff,
+    TouBand,
+)
+from custom_components.intelergy.sources.billing.ledger import (
+    Charges,
+    Part,
+    allocate,
+    band_energy,
+    bill_at,
+    boundary,
+    cycle_bounds,
+    daily_kwh,
+    day_bounds,
+    energy_between,
+    instants,
+    plan,
+    price,
+    price_part,
+)
+
+D = Decimal
+UTC_TZ = UTC
+KOLKATA = ZoneInfo("Asia/Kolkata")
+BERLIN = ZoneInfo("Europe/Berlin")
+SEED = Tariff(
+    "INR",
+    slabs=(Slab(D(100), D("3.50")), Slab(D(300), D("4.50")), Slab(None, D("6.00"))),
+    fixed_charge=D(50),
+    tax_percent=D(18),
+)
+TOU = Tariff(
+    "INR",
+    slabs=SEED.slabs,
+    tax_percent=D(18),
+    tou_bands=(TouBand("night", 22, 6, D("2.00")),),
+)
+SEP = MonthlyCycle(1).for_month("2026-09")
+
+
+def cycle_part(tz: ZoneInfo = UTC_TZ) -> Part:
+    start, end = cycle_bounds(SEP, tz)
+    return Part(SEP, start, end, start, end)
+
+
+def test_boundary_is_the_next_whole_hour() -> None:
+    whole = datetime(2026, 9, 1, tzinfo=UTC)
+    assert boundary(whole) == whole
+    assert boundary(whole + timedelta(minutes=1)) == whole + timedelta(hours=1)
+    # India is UTC+5:30: local midnight falls inside an hourly row, which belongs
+    # to the day it starts in; the day starts, in statistics, at 00:30.
+    midnight = datetime(2026, 9, 1, tzinfo=KOLKATA)
+    assert boundary(midnight) == datetime(2026, 9, 1, 0, 30, tzinfo=KOLKATA)
+    assert boundary(midnight).tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "kwh"),
+    [
+        (10.0, 25.5, 15.5),
+        (None, 7.0, 7.0),  # no statistics at the start: a sensor added since
+        (None, None, 0.0),
+        (10.0, None, 0.0),
+        (10.0, 9.0, 0.0),  # the sum went down: nothing, never negative
+    ],
+)
+def test_energy_between(start: float | None, end: float | None, kwh: float) -> None:
+    assert energy_between(start, end) == kwh
+
+
+def test_seed_example_350_kwh() -> None:
+    part = cycle_part()
+    sums = {"sensor.home": {part.start: 1000.0, part.end: 1350.0}}
+    priced = price_part(SEED, part, sums)
+    charges = priced.charges
+    # 100 * 3.50 + 200 * 4.50 + 50 * 6.00 = 1550; + 50 fixed = 1600; GST 288.
+    assert charges.energy_charge == D("1550.00")
+    assert charges.fixed_charge == D("50.00")
+    assert charges.tax == D("288.00")
+    assert charges.total == D("1888.00")
+    assert [line.kwh for line in charges.slabs] == [D(100), D(200), D(50)]
+    assert priced.bill.total == D("1888.00")
+    assert priced.sensor_cost == {"sensor.home": D("1888.00")}
+    assert part.complete
+
+
+def test_parts_of_a_cycle_add_up_to_its_bill() -> None:
+    """What each day added to the cycle's bill adds up to the bill, line by line."""
+    whole = cycle_part()
+    days = [
+        Part(SEP, whole.cycle_start, whole.cycle_end, start, end)
+        for _, start, end in day_bounds(SEP.start, SEP.last_day, UTC)
+    ]
+    # 350 kWh over the month, unevenly: day i uses 2 + (i % 7) * 2.5 kWh ...
+    usage = [2 + (i % 7) * 2.5 for i in range(30)]
+    usage[-1] += 350 - sum(usage)
+    total = 1000.0
+    sums: dict[datetime, float] = {days[0].start: total}
+    for day, kwh in zip(days, usage, strict=True):
+        total += kwh
+        sums[day.end] = total
+    data = {"sensor.home": sums}
+    statement = price(SEED, days, data)
+    added = statement.charges
+    bill = price_part(SEED, whole, data).charges
+    assert added.total == bill.total == D("1888.00")
+    assert added.fixed_charge == bill.fixed_charge == D("50.00")
+    assert added.energy_charge == bill.energy_charge
+    assert added.tax == bill.tax
+    assert [(row.kwh, row.amount) for row in added.slabs] == [
+        (row.kwh, row.amount) for row in bill.slabs
+    ]
+    # The first day is charged at the first slab, the last at the third.
+    assert [row.rate for row in statement.parts[0].charges.slabs] == [D("3.50")]
+    assert statement.parts[-1].charges.slabs[-1].rate == D("6.00")
+
+
+def test_a_dip_and_its_recovery_count_once() -> None:
+    """A ``total`` sensor reads 100, 95, 100, 110 kWh at four hours.
+
+    Clamping each hour at 0 would count 0 + 5 + 10 = 15 kWh; the sums say 10.
+    """
+    hours = [datetime(2026, 9, 2, h, tzinfo=UTC) for h in range(4)]
+    sums = {"sensor.x": dict(zip(hours, [100.0, 95.0, 100.0, 110.0], strict=True))}
+    per_hour_clamped = sum(
+        energy_between(sums["sensor.x"][a], sums["sensor.x"][b])
+        for a, b in itertools.pairwise(hours)
+    )
+    assert per_hour_clamped == 15.0
+    assert energy_between(sums["sensor.x"][hours[0]], sums["sensor.x"][hours[-1]]) == 10
+    part = cycle_part()
+    no_fixed = Tariff("INR", slabs=SEED.slabs, tax_percent=D(18))
+    costs = [
+        price_part(
+            no_fixed,
+            Part(SEP, part.cycle_start, part.cycle_end, a, b),
+            {"sensor.x": {part.cycle_start: 100.0, **sums["sensor.x"]}},
+        ).charges.total
+        for a, b in itertools.pairwise(hours)
+    ]
+    # The dip adds nothing and takes nothing back; the hours add up to 10 kWh.
+    assert costs[:2] == [0, 0]
+    assert sum(costs) == (D(10) * D("3.50") * D("1.18")).quantize(D("0.01"))
+
+
+def test_cycle_day_31_in_february() -> None:
+    cycles = MonthlyCycle(31)
+    start = datetime(2027, 1, 31, tzinfo=UTC)
+    parts = plan(cycles, UTC, start, datetime(2027, 3, 31, tzinfo=UTC))
+    assert [(p.cycle.start, p.cycle.end) for p in parts] == [
+        (date(2027, 1, 31), date(2027, 2, 28)),
+        (date(2027, 2, 28), date(2027, 3, 31)),
+    ]
+    assert all(p.complete for p in parts)
+    assert parts[0].cycle.days == 28
+
+
+def test_a_period_across_cycles_is_split() -> None:
+    start = datetime(2026, 9, 10, 6, tzinfo=UTC)
+    end = datetime(2026, 11, 5, tzinfo=UTC)
+    parts = plan(MonthlyCycle(1), UTC, start, end)
+    assert [p.cycle.label for p in parts] == ["2026-09", "2026-10", "2026-11"]
+    assert [p.complete for p in parts] == [False, True, False]
+    assert parts[0].start == start
+    assert parts[-1].end == end
+    assert instants(parts)[0] == datetime(2026, 9, 1, tzinfo=UTC)
+    assert plan(MonthlyCycle(1), UTC, end, start) == []
+
+
+def test_fixed_charge_accrues_over_a_dst_cycle() -> None:
+    """Berlin's March 2027 has 743 hours; half of them is half the fixed charge."""
+    march = MonthlyCycle(1).for_month("2027-03")
+    start, end = cycle_bounds(march, BERLIN)
+    assert (end - start) == timedelta(hours=743)
+    part = Part(march, start, end, start, end)
+    assert part.fraction(start + timedelta(hours=743) / 2) == D("0.5")
+    assert part.fraction(start - timedelta(days=1)) == 0
+    assert part.fraction(end + timedelta(days=1)) == 1
+    days = day_bounds(march.start, march.last_day, BERLIN)
+    lengths = {day: stop - begin for day, begin, stop in days}
+    assert lengths[date(2027, 3, 28)] == timedelta(hours=23)
+    assert sum(lengths.values(), timedelta()) == timedelta(hours=743)
+
+
+def test_daily_energy() -> None:
+    days = day_bounds(date(2026, 9, 1), date(2026, 9, 3), UTC)
+    stamps = [days[0][1], days[0][2], days[1][2], days[2][2]]
+    sums = {
+        "sensor.a": dict(zip(stamps, [10.0, 12.0, 15.0, 15.0], strict=True)),
+        "sensor.b": {stamps[1]: 0.0, stamps[2]: 1.0, stamps[3]: 4.0},  # from day 2
+    }
+    assert daily_kwh(sums, days) == {
+        date(2026, 9, 1): 2.0,
+        date(2026, 9, 2): 4.0,
+        date(2026, 9, 3): 3.0,
+    }
+
+
+def test_allocate_to_the_cent() -> None:
+    shares = allocate(D("100.00"), {"a": 1.0, "b": 1.0, "c": 1.0})
+    assert shares == {"a": D("33.34"), "b": D("33.33"), "c": D("33.33")}
+    assert allocate(D("10.00"), {"a": 0.0, "b": 0.0}) == {"a": D(5), "b": D(5)}
+    assert allocate(D("-1.00"), {"a": 3.0, "b": 1.0}) == {
+        "a": D("-0.75"),
+        "b": D("-0.25"),
+    }
+    assert allocate(D(1), {}) == {}
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(
+    st.decimals(min_value=0, max_value=100000, places=2),
+    st.lists(st.floats(min_value=0, max_value=1e4), min_size=1, max_size=12),
+)
+def test_allocate_adds_up(amount: Decimal, weights: list[float]) -> None:
+    shares = allocate(amount, {str(i): w for i, w in enumerate(weights)})
+    assert sum(shares.values()) == amount
+    assert all(share >= 0 for share in shares.values())
+
+
+def test_time_of_use_bands() -> None:
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    # 1 kWh every hour of two days, two sensors.
+    rows = [
+        ((start + timedelta(hours=h)).timestamp(), 1.0)
+        for h in range(48)
+        for _ in (0, 1)
+    ]
+    cut = start + timedelta(days=1)
+    bands = band_energy(TOU, rows, UTC, start, [cut, start + timedelta(days=2)])
+    # 22:00-06:00 is 8 hours a day.
+    assert bands[cut] == {"night": 16.0}
+    assert bands[start + timedelta(days=2)] == {"night": 32.0}
+    assert band_energy(SEED, rows, UTC, start, [cut]) == {}
+    bill = bill_at(TOU, 48.0, {"night": 16.0})
+    assert [(line.band, line.kwh) for line in bill.tou_lines] == [("night", D(16))]
+    # The rest (32 kWh) climbs the slabs.
+    assert sum(line.kwh for line in bill.slab_lines) == D(32)
+    # TOU energy never exceeds the total (a dip in the other hours).
+    capped = bill_at(TOU, 10.0, {"night": 16.0})
+    assert capped.tou_lines[0].kwh == D(10)
+    assert capped.slab_lines == ()
+
+
+def test_charges_add_and_subtract() -> None:
+    first = bill_at(SEED, 150.0)
+    second = bill_at(SEED, 350.0)
+    delta = Charges.of(second, first)
+    assert delta.kwh == D(200)
+    assert [(row.rate, row.kwh) for row in delta.slabs] == [
+        (D("4.50"), D(150)),
+        (D("6.00"), D(50)),
+    ]
+    assert (Charges.of(first) + delta).total == second.total
+
+
+def test_rolling_cycles_plan() -> None:
+    cycles = RollingCycle(60, date(2026, 1, 1))
+    parts = plan(
+        cycles, UTC, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    )
+    assert [p.cycle.start for p in parts] == [
+        date(2026, 1, 1),
+        date(2026, 3, 2),
+        date(2026, 5, 1),
+    ]
+    assert [p.complete for p in parts] == [True, True, False]
