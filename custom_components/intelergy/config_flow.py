@@ -685,43 +685,49 @@ class IntelergyOptionsFlow(BillingOptionsFlowMixin, OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Anomaly monitor: the detectors' thresholds."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        return self.async_show_form(
+        return self._options_form(
             step_id="anomaly",
-            data_schema=self.add_suggested_values_to_schema(
-                anomaly_flow.OPTIONS_SCHEMA,
-                anomaly_flow.options_with_defaults(dict(self.config_entry.options)),
-            ),
+            schema=anomaly_flow.OPTIONS_SCHEMA,
+            values=anomaly_flow.options_with_defaults(dict(self.config_entry.options)),
+            user_input=user_input,
         )
 
     async def async_step_elnet(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """ELNET: poll interval and low-balance threshold."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        return self.async_show_form(
+        return self._options_form(
             step_id="elnet",
-            data_schema=self.add_suggested_values_to_schema(
-                elnet_flow.OPTIONS_SCHEMA,
-                elnet_flow.options_with_defaults(dict(self.config_entry.options)),
-            ),
+            schema=elnet_flow.OPTIONS_SCHEMA,
+            values=elnet_flow.options_with_defaults(dict(self.config_entry.options)),
+            user_input=user_input,
         )
 
     async def async_step_esp32(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """ESP32 meter: expected interval and recorder write throttling."""
+        return self._options_form(
+            step_id="esp32",
+            schema=esp32_flow.OPTIONS_SCHEMA,
+            values=esp32_flow.options_with_defaults(
+                dict(self.config_entry.options), self.config_entry.data[CONF_INTERVAL]
+            ),
+            user_input=user_input,
+        )
+
+    def _options_form(
+        self,
+        *,
+        step_id: str,
+        schema: Any,
+        values: dict[str, Any],
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Store ``user_input``, or show ``schema`` filled with ``values``."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         return self.async_show_form(
-            step_id="esp32",
-            data_schema=self.add_suggested_values_to_schema(
-                esp32_flow.OPTIONS_SCHEMA,
-                esp32_flow.options_with_defaults(
-                    dict(self.config_entry.options),
-                    self.config_entry.data[CONF_INTERVAL],
-                ),
-            ),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, values),
         )

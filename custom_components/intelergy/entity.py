@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -16,6 +17,27 @@ from homeassistant.helpers.update_coordinator import (
 )
 
 from .models import DynamicSource, IntelergyConfigEntry
+
+# Entry data key of the flow's "room": the area to put the device in, once.
+CONF_AREA_ID = "area_id"
+
+
+def async_register_device(
+    hass: HomeAssistant, entry: IntelergyConfigEntry, info: DeviceInfo
+) -> dr.DeviceEntry:
+    """The entry's device; the area chosen in the flow is applied once.
+
+    After that the area is the user's to change: the key leaves the entry data.
+    """
+    registry = dr.async_get(hass)
+    device = registry.async_get_or_create(config_entry_id=entry.entry_id, **info)
+    if area_id := entry.data.get(CONF_AREA_ID):
+        registry.async_update_device(device.id, area_id=area_id)
+        hass.config_entries.async_update_entry(
+            entry, data={k: v for k, v in entry.data.items() if k != CONF_AREA_ID}
+        )
+    return device
+
 
 type PlatformSetup = Callable[
     [HomeAssistant, IntelergyConfigEntry, AddConfigEntryEntitiesCallback],

@@ -10,15 +10,15 @@ from homeassistant.components import mqtt
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN
+from ...entity import async_register_device
 from ...models import IntelergyConfigEntry, SourceKind
-from .const import CONF_AREA_ID, CONF_DEVICE_ID, CONF_FIELDS, CONF_RELAYS
+from .const import CONF_DEVICE_ID, CONF_FIELDS, CONF_RELAYS
 from .descriptions import ALWAYS, SENSORS, relay_description
 from .entity import MeterRelay, MeterSensor
 from .meter import STORAGE_VERSION, Esp32Coordinator, storage_key
@@ -142,11 +142,7 @@ async def async_setup_source(
     )
     coordinator.new_field_listeners.append(source.new_field)
     coordinator.new_relay_listeners.append(source.new_relay)
-    registry = dr.async_get(hass)
-    device = registry.async_get_or_create(config_entry_id=entry.entry_id, **info)
-    if area_id := data.pop(CONF_AREA_ID, None):
-        registry.async_update_device(device.id, area_id=area_id)
-        hass.config_entries.async_update_entry(entry, data=data)
+    async_register_device(hass, entry, info)
     await coordinator.async_start()
     return source
 

@@ -8,14 +8,13 @@ from typing import Any, Final
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN
+from ...entity import async_register_device
 from ...models import IntelergyConfigEntry, SourceKind
-from .const import CONF_AREA_ID
 from .coordinator import STORAGE_VERSION, PzemCoordinator, create_client, storage_key
 from .descriptions import ALARM, SENSORS
 from .entity import PzemAlarm, PzemSensor
@@ -75,11 +74,7 @@ async def async_setup_source(
         model=MODEL,
         name=entry.title,
     )
-    registry = dr.async_get(hass)
-    device = registry.async_get_or_create(config_entry_id=entry.entry_id, **info)
-    if area_id := data.pop(CONF_AREA_ID, None):
-        registry.async_update_device(device.id, area_id=area_id)
-        hass.config_entries.async_update_entry(entry, data=data)
+    async_register_device(hass, entry, info)
     return PzemSource(coordinator, info)
 
 

@@ -15,8 +15,9 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN
+from ...entity import async_register_device
 from ...models import IntelergyConfigEntry, SourceKind
-from .const import CONF_AREA_ID, CONF_GEN, CONF_HOST, CONF_PORT, DEFAULT_PORT
+from .const import CONF_GEN, CONF_HOST, CONF_PORT, DEFAULT_PORT
 from .coordinator import (
     STORAGE_VERSION,
     DeviceIdentity,
@@ -165,12 +166,7 @@ async def async_setup_source(
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
 
     info = device_info(backend.identity, data[CONF_HOST], data[CONF_PORT])
-    registry = dr.async_get(hass)
-    device = registry.async_get_or_create(config_entry_id=entry.entry_id, **info)
-    if area_id := data.pop(CONF_AREA_ID, None):
-        # The flow's "room": applied once, then the area is the user's to change.
-        registry.async_update_device(device.id, area_id=area_id)
-        hass.config_entries.async_update_entry(entry, data=data)
+    async_register_device(hass, entry, info)
     return ShellySource(coordinator, info)
 
 
