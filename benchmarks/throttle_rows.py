@@ -104,15 +104,11 @@ def _reason(throttle: WriteThrottle, reading: Reading) -> str:
     return "energy moved >= 0.001 kWh"
 
 
-def throttled(
-    readings: list[Reading], throttle: WriteThrottle, *, stale_timer: bool = True
-) -> Rows:
+def throttled(readings: list[Reading], throttle: WriteThrottle) -> Rows:
     """The day through ``throttle``; the held reading is flushed by a timer.
 
-    ``stale_timer``: as the coordinator does, the timer armed by the first held
-    reading keeps its time when a later reading is written (it then flushes the
-    next held reading at that earlier deadline); otherwise the flush waits for
-    the deadline of the last write (the rule on its own).
+    As the coordinator does: a written reading cancels the pending flush, and the
+    next held reading arms it again for the deadline of that last write.
     """
     rows = Rows()
     held: Reading | None = None
@@ -137,8 +133,7 @@ def throttled(
             rows.written.append(reading)
             rows.why[reason] += 1
             held = None
-            if not stale_timer:
-                flush_at = None
+            flush_at = None
             continue
         held = reading
         if flush_at is None:
@@ -153,9 +148,6 @@ def main() -> None:
     kwh = day[-1].energy - day[0].energy
     average = kwh * 1000 / 24
     rows = throttled(day, WriteThrottle(seconds=60, power_w=50, energy_kwh=0.001))
-    rule = throttled(
-        day, WriteThrottle(seconds=60, power_w=50, energy_kwh=0.001), stale_timer=False
-    )
     error = day[-1].energy - rows.written[-1].energy
     if rows.written[-1] != day[-1] or not math.isclose(error, 0.0, abs_tol=1e-12):
         raise RuntimeError(f"the day's last reading was not written ({error} kWh)")
@@ -175,11 +167,6 @@ def main() -> None:
     print(
         f"  energy error at the end of the day    : {error:.6f} kWh "
         "(the last reading is written)"
-    )
-    print(
-        f"  the rule alone (flush only at the last write's deadline): {rule.count} rows "
-        f"({len(day) / rule.count:.1f}x); the coordinator's early flushes add "
-        f"{rows.count - rule.count}"
     )
     for step in (0.005, 0.01):
         coarse = throttled(day, WriteThrottle(seconds=60, power_w=50, energy_kwh=step))
