@@ -36,9 +36,8 @@ BLUEPRINT = (
 RELAY = "switch.kettle_relay"
 
 
-@pytest.fixture
-async def setup_phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
-    """A phone with the HA app (as mobile_app keeps it), a monitored kettle, its relay."""
+async def phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
+    """A phone with the HA app (as mobile_app keeps it), a monitored kettle, the blueprint."""
     phone_entry = MockConfigEntry(
         domain="mobile_app",
         data={
@@ -61,8 +60,6 @@ async def setup_phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
         ),
     }
     notified = async_mock_service(hass, "notify", "mobile_app_phone")
-    turned_off = async_mock_service(hass, "switch", "turn_off")
-    hass.states.async_set(RELAY, "on")
 
     meter = MockConfigEntry(domain=DOMAIN, data={"kind": "esp32"})
     meter.add_to_hass(hass)
@@ -82,7 +79,16 @@ async def setup_phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
         shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
 
     await hass.async_add_executor_job(install)
-    return {"phone": phone, "kettle": kettle, "notified": notified, "off": turned_off}
+    return {"phone": phone, "kettle": kettle, "notified": notified}
+
+
+@pytest.fixture
+async def setup_phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
+    """The phone and kettle, and a relay whose turn_off is recorded."""
+    things = await phone_and_kettle(hass)
+    things["off"] = async_mock_service(hass, "switch", "turn_off")
+    hass.states.async_set(RELAY, "on")
+    return things
 
 
 async def use_blueprint(
@@ -204,43 +210,8 @@ async def test_cuts_a_real_shelly_relay(hass: HomeAssistant, gen1_sim: Any) -> N
     assert relay is not None
     assert hass.states.get(relay).state == "on"  # type: ignore[union-attr]
 
-    phone_entry = MockConfigEntry(
-        domain="mobile_app",
-        data={"webhook_id": "phone-hook", "device_name": "Phone",
-              "app_data": {"push_token": "t", "push_url": "https://push.invalid"}},
-    )  # fmt: skip
-    phone_entry.add_to_hass(hass)
-    phone = dr.async_get(hass).async_get_or_create(
-        config_entry_id=phone_entry.entry_id,
-        identifiers={("mobile_app", "p")},
-        name="Phone",
-    )
-    hass.data["mobile_app"] = {
-        DATA_DEVICES: {"phone-hook": phone},
-        DATA_CONFIG_ENTRIES: {"phone-hook": phone_entry},
-        DATA_NOTIFY: SimpleNamespace(
-            registered_targets={"mobile_app_phone": "phone-hook"}
-        ),
-    }
-    notified = async_mock_service(hass, "notify", "mobile_app_phone")
-    meter = MockConfigEntry(domain=DOMAIN, data={"kind": "esp32"})
-    meter.add_to_hass(hass)
-    kettle = dr.async_get(hass).async_get_or_create(
-        config_entry_id=meter.entry_id, identifiers={(DOMAIN, "kettle")}, name="Kettle"
-    )
-    er.async_get(hass).async_get_or_create(
-        "sensor", DOMAIN, "kettle_power", suggested_object_id="kettle_power",
-        device_id=kettle.id,
-    )  # fmt: skip
-    hass.states.async_set(POWER, "0", ATTRS)
-    await add_monitor(hass)
-    target = Path(hass.config.path("blueprints", "automation", "intelergy"))
-
-    def install() -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
-
-    await hass.async_add_executor_job(install)
+    things = await phone_and_kettle(hass)
+    notified, kettle, phone = things["notified"], things["kettle"], things["phone"]
     await use_blueprint(
         hass, {"kettle": kettle, "phone": phone}, minutes=0, relay=relay
     )

@@ -17,6 +17,4 @@ CONF_AREA_ID: Final = "area_id"
 # The seed meters publish every 10 s; a PZEM answers in ~100 ms at 9600 baud.
 SCAN_INTERVAL: Final = timedelta(seconds=10)
 REQUEST_TIMEOUT: Final = 3.0
-RETRY_MIN_SECONDS: Final = 5.0
-RETRY_MAX_SECONDS: Final = 300.0
 ENERGY_CHANNEL: Final = 0

@@ -12,6 +12,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from ...backoff import Backoff
 from ...const import DOMAIN, LOGGER
 from ...energy.totalizer import EnergyTotalizer
 from .client import PzemClient, PzemError, PzemReading, Transport
@@ -24,8 +25,6 @@ from .const import (
     CONF_TRANSPORT,
     ENERGY_CHANNEL,
     REQUEST_TIMEOUT,
-    RETRY_MAX_SECONDS,
-    RETRY_MIN_SECONDS,
     SCAN_INTERVAL,
 )
 
@@ -91,16 +90,13 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
             name=f"PZEM {client.target} #{client.slave}",
             update_interval=SCAN_INTERVAL,
         )
-        self._retry_seconds = 0.0
+        self._backoff = Backoff()
 
     @override
     async def _async_update_data(self) -> PzemData:
         try:
             reading = await self.client.read()
         except PzemError as err:
-            self._retry_seconds = min(
-                max(self._retry_seconds * 2, RETRY_MIN_SECONDS), RETRY_MAX_SECONDS
-            )
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="pzem_read_failed",
@@ -108,9 +104,9 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
                     "target": self.client.target,
                     "error": str(err),
                 },
-                retry_after=self._retry_seconds,
+                retry_after=self._backoff.failed(),
             ) from err
-        self._retry_seconds = 0.0
+        self._backoff.succeeded()
         return self._accept(reading)
 
     def _accept(self, reading: PzemReading) -> PzemData:

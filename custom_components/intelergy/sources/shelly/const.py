@@ -22,9 +22,6 @@ RPC_USERNAME: Final = "admin"
 # poll is a safety net for values a device does not push.
 GEN1_POLL_INTERVAL: Final = timedelta(seconds=10)
 RPC_POLL_INTERVAL: Final = timedelta(seconds=60)
-# Reconnection after a failure: first retry, doubling up to the cap.
-RETRY_MIN_SECONDS: Final = 5.0
-RETRY_MAX_SECONDS: Final = 300.0
 REQUEST_TIMEOUT: Final = 10.0
 # Last-restart timestamps move only when the uptime disagrees by more than this.
 UPTIME_TOLERANCE_SECONDS: Final = 60

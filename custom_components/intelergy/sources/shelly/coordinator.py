@@ -18,6 +18,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from ...backoff import Backoff
 from ...const import DOMAIN, LOGGER
 from ...energy.totalizer import EnergyTotalizer
 from .const import (
@@ -27,8 +28,6 @@ from .const import (
     CONF_USERNAME,
     GEN1_POLL_INTERVAL,
     REQUEST_TIMEOUT,
-    RETRY_MAX_SECONDS,
-    RETRY_MIN_SECONDS,
     RPC_POLL_INTERVAL,
     RPC_USERNAME,
     UPTIME_TOLERANCE_SECONDS,
@@ -220,7 +219,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             name=f"Shelly {entry.data[CONF_HOST]}",
             update_interval=backend.poll_interval,
         )
-        self._retry_seconds = 0.0
+        self._backoff = Backoff()
         self._booted_at: datetime | None = None
         if isinstance(backend, RpcBackend):
             backend.device.subscribe_updates(self._rpc_update)
@@ -251,7 +250,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             raise self._failed(err, translation_key="shelly_wrong_device") from err
         except (ShellyError, StatusError) as err:
             raise self._failed(err, translation_key="shelly_unreachable") from err
-        self._retry_seconds = 0.0
+        self._backoff.succeeded()
         ir.async_delete_issue(self.hass, DOMAIN, self._wrong_device_issue)
         return self._accept(status)
 
@@ -267,9 +266,6 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
 
     def _failed(self, err: Exception, *, translation_key: str) -> UpdateFailed:
         """A translated failure; the next attempt backs off (5 s doubling to 5 min)."""
-        self._retry_seconds = min(
-            max(self._retry_seconds * 2, RETRY_MIN_SECONDS), RETRY_MAX_SECONDS
-        )
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key=translation_key,
@@ -277,7 +273,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
                 "host": self._host,
                 "error": str(err) or repr(err),
             },
-            retry_after=self._retry_seconds,
+            retry_after=self._backoff.failed(),
         )
 
     @callback
@@ -328,7 +324,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             except StatusError as err:
                 LOGGER.warning("%s: ignoring a pushed status: %s", self._host, err)
                 return
-            self._retry_seconds = 0.0
+            self._backoff.succeeded()
             self.async_set_updated_data(self._accept(status))
         elif update_type is RpcUpdateType.DISCONNECTED:
             # Logged once by the coordinator; entities go unavailable until the
