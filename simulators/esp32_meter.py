@@ -12,7 +12,11 @@ oldest first) as soon as the connection is back, before ``state`` resumes.
 
 ``shape`` picks the field names: ``canonical`` (the contract's), ``camel``
 (``deviceId``, epoch timestamp) or ``snake`` (``power_w`` / ``energy_kwh``, ISO
-8601 timestamp), as firmwares in the wild write them.
+8601 timestamp), as firmwares in the wild write them. The canonical shape, as the
+Intelergy firmware, also carries ``boot`` (the boot counter: ``boot`` at start, one
+more at every ``restart()``; with ``state_dir`` persisted with the energy register
+and one more at every start, as the firmware's NVS) and, once the offline buffer
+has dropped readings since boot, ``dropped`` (their count) in every reading.
 
     python -m simulators.esp32_meter --device-id kitchen-meter --port 1883 --interval 5
 
@@ -28,6 +32,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 import json
 import logging
+import math
+from pathlib import Path
 import random
 import re
 import signal
@@ -57,6 +63,7 @@ BACKLOG_CHUNK: Final = 500  # readings per backlog message (the contract allows 
 BUFFER_SIZE: Final = 10000
 MAX_RELAYS: Final = 16
 KEEPALIVE: Final = 15  # seconds
+BOOT_MODULO: Final = 2**32  # the boot counter is 32 bits (the contract's bounds)
 STOP_PUBLISH_TIMEOUT: Final = 2.0  # seconds to wait for ``offline`` to be acknowledged
 
 
@@ -107,13 +114,19 @@ class SimulatedMeter:
         buffer_size: int = BUFFER_SIZE,
         seed: int | None = None,
         clock: Callable[[], float] = time.time,
+        boot: int | None = 1,
+        state_dir: str | Path | None = None,
     ) -> None:
         """A meter publishing under ``<prefix>/<device_id>/`` on ``host:port``.
 
         ``loads[n]``: watts drawn while relay ``n`` is on (all relays start on);
         ``energy_kwh``: the register's starting value; ``buffer_size``: readings
         kept while offline (older ones are dropped and counted); ``seed``: for
-        reproducible noise; ``clock``: the meter's time (epoch s).
+        reproducible noise; ``clock``: the meter's time (epoch s); ``boot``: the
+        boot counter of this start (``None``: not reported); ``state_dir``: where
+        the energy register and the boot counter persist (``<device_id>.json``):
+        a stored register replaces ``energy_kwh``, the stored counter plus one
+        replaces ``boot``.
         """
         if DEVICE_ID_PATTERN.fullmatch(device_id) is None:
             raise ValueError(f"device id {device_id!r}: 1-64 of A-Z a-z 0-9 _ -")
@@ -129,6 +142,8 @@ class SimulatedMeter:
             loads = [DEFAULT_LOADS_W[n % len(DEFAULT_LOADS_W)] for n in range(relays)]
         if len(loads) != relays:
             raise ValueError(f"{len(loads)} loads for {relays} relays")
+        if boot is not None and not 0 <= boot < BOOT_MODULO:
+            raise ValueError(f"boot: {boot} (0..{BOOT_MODULO - 1})")
         self.clock = clock
         self.device_id = device_id
         self.host = host
@@ -140,7 +155,11 @@ class SimulatedMeter:
         self.energy_kwh = float(energy_kwh)
         self.relay_states = [True] * relays
         self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer_size)
-        self.dropped = 0  # readings lost because the buffer was full
+        self.dropped = 0  # readings lost because the buffer was full (since boot)
+        self.boot = boot
+        self.state_file = (
+            None if state_dir is None else Path(state_dir) / f"{device_id}.json"
+        )
         self.published = 0  # state messages handed to the client
         self.backlog_messages = 0
         self._random = random.Random(seed)  # noqa: S311 (noise, not crypto)
@@ -151,6 +170,49 @@ class SimulatedMeter:
         self._stopping = threading.Event()
         self._ticker: threading.Thread | None = None
         self._client: Client | None = None
+        if self.state_file is not None:
+            stored = self._load_state(self.state_file)
+            self.energy_kwh = float(stored.get("energy_kwh", self.energy_kwh))
+            if "boot" in stored:
+                self.boot = (int(stored["boot"]) + 1) % BOOT_MODULO
+            elif self.boot is None:
+                self.boot = 1
+            self.save_state()  # this start is counted before anything is sent
+
+    # --- persistence (the firmware's NVS) ----------------------------------------
+    @staticmethod
+    def _load_state(path: Path) -> dict[str, Any]:
+        """What ``path`` holds (nothing if missing or unreadable)."""
+        try:
+            stored = json.loads(path.read_text())
+        except OSError, ValueError:
+            return {}
+        if not isinstance(stored, dict):
+            return {}
+        valid: dict[str, Any] = {}
+        energy = stored.get("energy_kwh")
+        if (
+            isinstance(energy, int | float)
+            and not isinstance(energy, bool)
+            and math.isfinite(energy)
+            and energy >= 0
+        ):
+            valid["energy_kwh"] = energy
+        boot = stored.get("boot")
+        if isinstance(boot, int) and not isinstance(boot, bool):
+            valid["boot"] = boot % BOOT_MODULO
+        return valid
+
+    def save_state(self) -> None:
+        """Store the energy register and the boot counter (all or nothing)."""
+        if self.state_file is None:
+            return
+        with self._lock:
+            text = json.dumps({"boot": self.boot, "energy_kwh": self.energy_kwh})
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.state_file.with_name(self.state_file.name + ".tmp")
+        temporary.write_text(text)
+        temporary.replace(self.state_file)
 
     # --- topics ---------------------------------------------------------------
     def topic(self, suffix: str) -> str:
@@ -211,6 +273,10 @@ class SimulatedMeter:
                 "uptime": round(max(0.0, now - self._boot), 1),
                 "relays": list(self.relay_states),
             }
+            if self.boot is not None:
+                values["boot"] = self.boot
+            if self.dropped > 0:
+                values["dropped"] = self.dropped
             return self._shaped(values, now)
 
     def _shaped(self, values: dict[str, Any], now: float) -> dict[str, Any]:
@@ -271,7 +337,31 @@ class SimulatedMeter:
                 self.published += 1
             else:
                 self.buffer_reading(reading)
-            return reading
+        self.save_state()
+        return reading
+
+    def restart(self, now: float | None = None) -> None:
+        """Reboot the meter: one more boot, uptime from 0, RAM lost, energy kept.
+
+        The offline buffer and its ``dropped`` count go (they live in RAM), relays
+        come back on; the energy register and the boot counter survive (NVS). A
+        started meter says ``offline``, disconnects and connects again.
+        """
+        running = self._client is not None
+        if running:
+            self.stop()
+        with self._lock:
+            now = self.clock() if now is None else now
+            self._integrate(now)
+            if self.boot is not None:
+                self.boot = (self.boot + 1) % BOOT_MODULO
+            self._boot = now
+            self.buffer.clear()
+            self.dropped = 0
+            self.relay_states = [True] * len(self.relay_states)
+        self.save_state()
+        if running:
+            self.start()
 
     # --- MQTT -----------------------------------------------------------------
     def _on_connect(
@@ -326,7 +416,7 @@ class SimulatedMeter:
         """A relay command on ``…/relay/<n>/set``: ``ON`` or ``OFF``."""
         parts = message.topic.split("/")
         command = message.payload.decode(errors="replace").strip()
-        index = int(parts[-2]) if parts[-2].isdecimal() else -1
+        index = int(parts[-2]) if parts[-2].isascii() and parts[-2].isdecimal() else -1
         if not 0 <= index < len(self.relay_states) or command not in ("ON", "OFF"):
             _LOGGER.warning(
                 "%s: ignored command %r on %s",
@@ -407,6 +497,7 @@ class SimulatedMeter:
         client.disconnect()
         client.loop_stop()
         self._connected.clear()
+        self.save_state()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -424,7 +515,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--loads", help="watts per relay, comma-separated (default 100,1000,...)"
     )
     parser.add_argument("--shape", choices=SHAPES, default="canonical")
-    parser.add_argument("--energy", type=float, default=0.0, help="starting kWh")
+    parser.add_argument(
+        "--energy",
+        type=float,
+        default=0.0,
+        help="starting kWh (when --state-dir holds none)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        help="where the energy register and boot counter persist (default: memory)",
+    )
     parser.add_argument(
         "--since",
         type=float,
@@ -456,6 +556,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             shape=args.shape,
             energy_kwh=args.energy,
             clock=catching_up(args.since, args.speed),
+            state_dir=args.state_dir,
         )
     except ValueError as err:
         parser.error(str(err))

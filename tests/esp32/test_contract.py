@@ -19,6 +19,7 @@ from custom_components.intelergy.sources.esp32.payload import (
     relay_command,
     valid_device_id,
 )
+from simulators.esp32_meter import SimulatedMeter
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contract" / "mqtt"
 VECTORS: dict[str, Any] = json.loads((CONTRACT / "vectors.json").read_text())
@@ -160,3 +161,50 @@ def test_odd_bytes() -> None:
 )
 def test_device_ids(device_id: str, valid: bool) -> None:
     assert valid_device_id(device_id) is valid
+
+
+# --- boot and dropped as the Python meter simulator sends them -------------------
+def test_simulator_sends_boot_and_dropped_as_the_contract_says() -> None:
+    meter = SimulatedMeter("m1", buffer_size=3, energy_kwh=5.0)
+    first = meter.reading(NOW - 60)
+    assert (first["boot"], "dropped" in first) == (1, False)
+    for second in range(5):
+        meter.tick(NOW - 50 + second)  # never started: buffered, two dropped
+    reading = meter.reading(NOW)
+    assert TELEMETRY.is_valid(reading)
+    parsed = parse_state(json.dumps(reading), NOW, topic_device_id="m1")
+    assert (parsed.boot, parsed.dropped) == (1, 2)
+    # A reboot: the next boot, uptime from 0, the buffer and its count gone
+    # (RAM), the energy register kept (NVS).
+    meter.restart(NOW)
+    after = parse_state(json.dumps(meter.reading(NOW + 10)), NOW + 10)
+    assert (after.boot, after.dropped, after.uptime) == (2, None, 10)
+    assert meter.buffered == 0
+    assert after.energy is not None
+    assert parsed.energy is not None
+    assert after.energy >= parsed.energy
+    # The shapes of other firmwares carry neither.
+    for shape in ("camel", "snake"):
+        other = SimulatedMeter("m1", shape=shape).reading(NOW)
+        assert "boot" not in other
+        assert "dropped" not in other
+
+
+def test_simulator_boot_counter_persists_with_the_energy(tmp_path: Path) -> None:
+    meter = SimulatedMeter("m1", energy_kwh=7.0, state_dir=tmp_path)
+    assert meter.boot == 1
+    meter.reading(NOW - 3600)
+    meter.tick(NOW)  # an hour at 1103 W, stored
+    assert meter.energy_kwh == pytest.approx(8.103, abs=1e-6)
+    again = SimulatedMeter("m1", energy_kwh=0.0, state_dir=tmp_path)  # a new start
+    assert again.boot == 2
+    assert again.energy_kwh == pytest.approx(8.103, abs=1e-6)
+    again.restart(NOW)
+    assert again.boot == 3
+    assert SimulatedMeter("m1", state_dir=tmp_path).boot == 4
+    assert SimulatedMeter("m2", state_dir=tmp_path).boot == 1  # per device
+    (tmp_path / "m3.json").write_text("{broken")
+    assert SimulatedMeter("m3", state_dir=tmp_path, energy_kwh=1.5).energy_kwh == 1.5
+    assert SimulatedMeter("m4", boot=None).reading(NOW).get("boot") is None
+    with pytest.raises(ValueError, match="boot"):
+        SimulatedMeter("m5", boot=2**32)

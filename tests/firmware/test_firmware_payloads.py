@@ -4,7 +4,8 @@
 line per message the C++ core produced: every reading ``contract/mqtt/vectors.json``
 expects, re-serialized by the firmware; every message of three simulated meter runs
 (PZEM-004T, INA219, ADC front ends on simulated hardware, through relay commands, an
-over-current trip and an outage that overflows the offline buffer); extreme readings.
+over-current trip and an outage that overflows the offline buffer, on the meter's
+third boot); extreme readings.
 The same lines are checked on the C++ side (``Payloads.DumpIsCompleteAndConsistent``):
 here ``parse_state`` / ``parse_backlog`` / ``parse_relay_state`` must accept them and the
 JSON Schemas validate them.
@@ -132,6 +133,7 @@ def test_simulated_meter_runs_speak_the_contract(
     backlog_readings = 0
     timeline: list[tuple[float, float]] = []  # (timestamp, energy) of every reading
     relays: dict[str, list[bool]] = defaultdict(list)
+    dropped_seen: list[int | None] = []  # ``dropped`` of every state message, in order
     for line in run:
         kinds[line["kind"]] += 1
         payload: str = line["payload"]
@@ -149,6 +151,9 @@ def test_simulated_meter_runs_speak_the_contract(
             assert reading.unknown == ()
             assert reading.energy is not None
             assert reading.uptime is not None
+            assert reading.boot == line["boot"] == 3
+            assert reading.dropped in (None, line["dropped"])
+            dropped_seen.append(reading.dropped)
             if reading.timestamp is None:
                 # The ADC run's clock is set by "SNTP" 45 s after boot: before
                 # that, readings go out without a timestamp.
@@ -162,6 +167,8 @@ def test_simulated_meter_runs_speak_the_contract(
             BACKLOG.validate(json.loads(payload))
             backlog = parse_backlog(payload, now, topic_device_id=device)
             assert 0 < len(backlog) <= min(ESP32_CHUNK_READINGS, MAX_BACKLOG_READINGS)
+            assert all(r.boot == line["boot"] for r in backlog)
+            assert all(r.dropped is None for r in backlog)
             backlog_readings += len(backlog)
             # Sent oldest first: the parser's sorting changes nothing.
             sent = [item["timestamp"] for item in json.loads(payload)]
@@ -187,6 +194,11 @@ def test_simulated_meter_runs_speak_the_contract(
     assert kinds["availability"] == 3  # online, online again, offline at shutdown
     assert run[-1]["payload"] == "offline"
     assert all(line["dropped"] > 0 for line in run)
+    # ``dropped`` from the first state message after the outage on, in every one.
+    first = dropped_seen.index(run[0]["dropped"])
+    assert set(dropped_seen[:first]) == {None}
+    assert set(dropped_seen[first:]) == {run[0]["dropped"]}
+    assert len(dropped_seen) - first > 100
     # Every reading once, in time order, energy never going down.
     times = [t for t, _ in timeline]
     assert times == sorted(times)
@@ -216,3 +228,6 @@ def test_extreme_readings_are_accepted(lines: list[dict[str, Any]]) -> None:
     assert len(largest.relays) == 16
     assert largest.energy == pytest.approx(999999999.999999)
     assert largest.uptime == pytest.approx(9999999999.999)
+    assert (largest.boot, largest.dropped) == (2**32 - 1, 2**32 - 1)
+    zeros = parse_state(edges[1]["payload"], time.time())
+    assert (zeros.boot, zeros.dropped) == (0, 0)

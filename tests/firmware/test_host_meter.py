@@ -232,6 +232,8 @@ async def test_outage_backlog_arrives_complete_and_in_order(
             _, state = await before.wait_for("state")
             first = parse_state(state.payload, time.time(), topic_device_id=device)
             assert first.device_id == device
+            assert first.boot == 1  # the first start with this state directory
+            assert first.dropped is None  # nothing lost
             assert first.relays == (True, True)
             assert first.energy is not None
             assert first.energy >= 12.3
@@ -270,6 +272,7 @@ async def test_outage_backlog_arrives_complete_and_in_order(
             )
             assert len(backlog) >= int(OUTAGE / INTERVAL)
             assert all(r.relays == (False, True) for r in backlog)
+            assert all((r.boot, r.dropped) == (1, None) for r in backlog)
             # State resumes after the backlog, and after the meter's online.
             _, online = await after.wait_for("availability", after=0)
             assert online.text == "online"
@@ -320,6 +323,7 @@ async def test_energy_survives_restarts_and_crashes_and_overcurrent_trips(
         subscribed(broker, f"intelergy/{device}/#") as sub,
     ):
         energies: list[float] = []
+        boots: list[int | None] = []
         for run, ending in enumerate(("clean", "crash", "clean")):
             async with meter_process(host_meter_binary, broker, device, *args) as meter:
                 index = len(sub.messages)
@@ -336,6 +340,7 @@ async def test_energy_survives_restarts_and_crashes_and_overcurrent_trips(
                         # load used meanwhile.
                         assert reading.energy <= energies[-1] + 0.010 + 0.2
                     energies.append(reading.energy)
+                    boots.append(reading.boot)
                 if ending == "crash":
                     meter.kill()  # no goodbye: the broker publishes the Last Will
                     await meter.wait()
@@ -347,6 +352,9 @@ async def test_energy_survives_restarts_and_crashes_and_overcurrent_trips(
                     await stop_meter(meter)
         assert energies == sorted(energies)
         assert energies[-1] > energies[0]
+        # Every start counted in the state directory, a crash too: ``boot`` changes
+        # exactly when the meter restarted.
+        assert boots == [1] * 3 + [2] * 3 + [3] * 3
 
         # Over-current: 100 kW at 230 V is 458 A; with the limit at 300 A the
         # relay trips at the first measurement, locally, and says so.
@@ -364,6 +372,8 @@ async def test_energy_survives_restarts_and_crashes_and_overcurrent_trips(
             )
             tripped = parse_state(state.payload, time.time())
             assert tripped.power == pytest.approx(3.0, rel=0.1)  # the base load
+            # No state directory: a counter in memory proves nothing, none is sent.
+            assert tripped.boot is None
             # Home Assistant switches the small load back on: it stays on.
             sub.client.publish(f"intelergy/{device}/relay/1/set", "ON", qos=1)
             await sub.wait_for("relay/1", lambda m: m.text == "ON", after=index)
@@ -378,3 +388,41 @@ async def test_energy_survives_restarts_and_crashes_and_overcurrent_trips(
             stderr = await stop_meter(meter)
         assert "over-current" in stderr
         assert "1 over-current trips" in stderr
+
+
+async def test_dropped_readings_are_counted_in_state(
+    socket_enabled: None, host_meter_binary: Path, tmp_path: Path
+) -> None:
+    device = "fw-dropped"
+    async with (
+        broker_running() as broker,
+        meter_process(
+            host_meter_binary,
+            broker,
+            device,
+            "--state-dir",
+            str(tmp_path),
+            "--buffer",
+            "2",
+            "--backoff-max",
+            "1",
+        ) as meter,
+    ):
+        async with subscribed(broker, f"intelergy/{device}/#") as before:
+            _, state = await before.wait_for("state")
+            assert parse_state(state.payload, time.time()).dropped is None
+            await broker.stop()
+        await asyncio.sleep(OUTAGE)  # about four readings for a buffer of two
+        await broker.restart()
+        async with subscribed(broker, f"intelergy/{device}/#") as after:
+            index, message = await after.wait_for("backlog")
+            backlog = parse_backlog(message.payload, time.time())
+            assert len(backlog) <= 2
+            _, resumed = await after.wait_for("state", after=index)
+            reading = parse_state(resumed.payload, time.time(), topic_device_id=device)
+            assert reading.boot == 1
+            assert reading.dropped is not None
+            assert reading.dropped >= 1
+            stderr = await stop_meter(meter)
+    assert f", {reading.dropped} dropped," in stderr
+    assert "boot 1" in stderr

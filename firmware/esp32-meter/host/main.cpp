@@ -8,7 +8,9 @@
 //                   --prefix intelergy --interval 5 --relays 2 [--sensor pzem|ina219|adc]
 //
 // Prints one line on stdout once connected; SIGINT / SIGTERM: `offline`
-// (retained), a clean disconnect, the energy counter stored, exit 0.
+// (retained), a clean disconnect, the energy counter stored, exit 0. With
+// --state-dir the energy and boot counters persist there (files, as NVS on the
+// ESP32): every start is a boot, `boot` in the readings counts them.
 #include <mosquitto.h>
 
 #include <cerrno>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "meter/adc_power.h"
+#include "meter/boot.h"
 #include "meter/ina219.h"
 #include "meter/pzem004t.h"
 #include "meter/sampler.h"
@@ -70,7 +73,8 @@ struct Options {
                "The ESP32 meter firmware's core as a simulated meter on a real MQTT broker.\n"
                "  --sensor      the front end, on simulated hardware (default pzem)\n"
                "  --energy      the counter's start when --state-dir holds none (kWh)\n"
-               "  --state-dir   where the energy counter persists (default: memory only)\n"
+               "  --state-dir   where the energy and boot counters persist (default: memory\n"
+               "                only, and no `boot` in the readings)\n"
                "  --overcurrent trip every relay above this current (0: off)\n");
   std::exit(problem == nullptr ? 0 : 2);
 }
@@ -276,6 +280,16 @@ int main(int argc, char** argv) {
   if (energy.begin(o.energy_kwh * 1000.0)) {
     logf(&logger, LogLevel::info, "%s: energy counter restored: %.6f kWh", o.device_id.c_str(), energy.total_kwh());
   }
+  // Every start is a boot. Only a counter that persists proves a restart: in
+  // memory it would be 1 at every start, so it is not sent then.
+  BootCounter boot(storage);
+  const bool boot_stored = boot.begin() && !o.state_dir.empty();
+  if (boot_stored) {
+    logf(&logger, LogLevel::info, "%s: boot %u", o.device_id.c_str(), static_cast<unsigned>(boot.count()));
+  } else if (!o.state_dir.empty()) {
+    logf(&logger, LogLevel::warning, "%s: the boot counter cannot be stored in %s: no `boot` in the readings",
+         o.device_id.c_str(), o.state_dir.c_str());
+  }
   RelayBank relays(nullptr, o.relays, 0xFFFF);  // every relay on, as the simulator
   OvercurrentCutoff cutoff(o.overcurrent_a, 0);
   Sampler sampler(energy, relays, cutoff, &logger);
@@ -292,6 +306,7 @@ int main(int argc, char** argv) {
   config.backoff_initial_ms = 1000;
   config.backoff_max_ms = static_cast<uint32_t>(o.backoff_max_s * 1000.0);
   config.seed = static_cast<uint32_t>(clock.epoch_ms());
+  config.boot = boot_stored ? static_cast<int64_t>(boot.count()) : -1;
   host::MosquittoTransport transport(o.broker, &logger);
   MqttSession session(config, transport, relays, clock, &logger);
 
@@ -350,12 +365,13 @@ int main(int argc, char** argv) {
   session.shutdown();
   sampler.flush();
   const SessionStats& stats = session.stats();
+  const std::string boot_text = boot_stored ? "boot " + std::to_string(boot.count()) : "boot not counted";
   std::fprintf(stderr,
                "intelergy-meter %s: stopped; %u states, %u backlog messages (%u readings), %u dropped, "
-               "%u commands ignored, %u over-current trips, energy %.6f kWh\n",
+               "%u commands ignored, %u over-current trips, energy %.6f kWh, %s\n",
                o.device_id.c_str(), stats.states, stats.backlog_messages, stats.backlog_readings,
                static_cast<unsigned>(session.dropped()), stats.ignored_commands,
-               static_cast<unsigned>(cutoff.trips()), sampler.energy_kwh());
+               static_cast<unsigned>(cutoff.trips()), sampler.energy_kwh(), boot_text.c_str());
   mosquitto_lib_cleanup();
   return 0;
 }

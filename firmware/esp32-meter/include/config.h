@@ -17,7 +17,7 @@
 #define PUBLISH_INTERVAL_S 5       // one reading on <prefix>/<id>/state (sent as "interval")
 #define SAMPLE_INTERVAL_MS 1000    // sensor reads: energy integration and the cut-off
 #define OFFLINE_INTERVAL_S 60      // while the broker is unreachable, one reading a minute
-#define OFFLINE_BUFFER_READINGS 720  // 12 h at one a minute (56 bytes each: 40 KB of RAM)
+#define OFFLINE_BUFFER_READINGS 720  // 12 h at one a minute (72 bytes each: 52 KB of RAM)
 #define BACKLOG_CHUNK_READINGS 40  // per backlog message (the contract allows 2000)
 #define BACKLOG_CHUNK_BYTES 8192   // per backlog message (the contract allows 262144)
 #define MQTT_BUFFER_SIZE (BACKLOG_CHUNK_BYTES + 256)  // PubSubClient's packet buffer

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "hal_esp32.h"
 #include "meter/adc_power.h"
+#include "meter/boot.h"
 #include "meter/energy.h"
 #include "meter/ina219.h"
 #include "meter/pzem004t.h"
@@ -95,6 +96,7 @@ WiFiClient network;
 #endif
 
 // Made in setup(), once the Arduino core runs.
+BootCounter* boot_counter = nullptr;
 EnergyCounter* energy = nullptr;
 esp32::GpioRelays* relay_outputs = nullptr;
 RelayBank* relays = nullptr;
@@ -214,6 +216,12 @@ void setup() {
   if (!storage.begin()) {
     logf(&logger, LogLevel::error, "NVS unavailable: the energy counter will not survive a reboot");
   }
+  boot_counter = new BootCounter(storage);  // every start is a boot, counted in NVS
+  if (boot_counter->begin()) {
+    logf(&logger, LogLevel::info, "boot %u", static_cast<unsigned>(boot_counter->count()));
+  } else {
+    logf(&logger, LogLevel::error, "boot counter not stored in NVS: readings go out without `boot`");
+  }
   EnergyOptions energy_options;
   energy_options.reserve_wh = ENERGY_RESERVE_WH;
   energy = new EnergyCounter(storage, energy_options);
@@ -267,6 +275,7 @@ void setup() {
   config.backoff_initial_ms = RECONNECT_MIN_MS;
   config.backoff_max_ms = RECONNECT_MAX_MS;
   config.seed = esp_random();
+  config.boot = boot_counter->stored() ? static_cast<int64_t>(boot_counter->count()) : -1;
   session = new MqttSession(config, *transport, *relays, clock_, &logger);
   commands = xQueueCreate(8, sizeof(RelayCommand));
   session->set_command_handler([](unsigned index, bool on) {

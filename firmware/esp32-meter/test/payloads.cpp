@@ -11,9 +11,10 @@
 //
 // "vector": every reading vectors.json expects, written by the firmware.
 // "run:*": every message of a simulated hour of a meter (the real core: sensor
-// front end on simulated hardware, sampler, energy counter, session) with relay
-// commands, an over-current trip and a 30-minute outage that overflows the
-// offline buffer; "edge": extreme readings.
+// front end on simulated hardware, sampler, energy and boot counters, session)
+// with relay commands, an over-current trip and a 30-minute outage that
+// overflows the offline buffer ("boot": the run's boot counter, "dropped": the
+// readings its buffer dropped in the end); "edge": extreme readings.
 #include "payloads.h"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,7 @@
 
 #include "support.h"
 #include "meter/adc_power.h"
+#include "meter/boot.h"
 #include "meter/ina219.h"
 #include "meter/pzem004t.h"
 #include "meter/sampler.h"
@@ -99,6 +101,12 @@ void run(FrontEnd front, const char* device, bool clock_late) {
   sim::MemoryStorage storage;
   EnergyCounter energy(storage);
   energy.begin(front == FrontEnd::pzem ? 1523004.0 : 0.0);
+  // The meter restarted before: this run is its third boot.
+  for (int start = 0; start < 2; ++start) {
+    BootCounter(storage).begin();
+  }
+  BootCounter boot(storage);
+  boot.begin();
   RelayBank relays(nullptr, 2, 0b11);
   OvercurrentCutoff cutoff(front == FrontEnd::ina219 ? 30.0 : 6.0, 0);
   Sampler sampler(energy, relays, cutoff, nullptr);
@@ -111,6 +119,7 @@ void run(FrontEnd front, const char* device, bool clock_late) {
   config.chunk_readings = 50;
   config.chunk_bytes = 8192;  // as on the ESP32 (PubSubClient's buffer)
   config.backoff_max_ms = 30000;
+  config.boot = boot.count();
   MqttSession session(config, transport, relays, clock, nullptr);
 
   sim::Plant plant;
@@ -187,6 +196,7 @@ void run(FrontEnd front, const char* device, bool clock_late) {
           {"topic_device_id", device},
           {"retain", p.retain},
           {"payload", p.payload},
+          {"boot", config.boot},
           {"dropped", session.dropped()}});
   }
 }
@@ -204,6 +214,8 @@ void edges() {
   r.rssi = -150.0F;
   r.relay_count = 16;
   r.relay_bits = 0xA5A5;
+  r.boot = 4294967295;
+  r.dropped = 4294967295;
   emit({{"source", "edge"}, {"name", "largest values, 16 relays"}, {"kind", "state"}, {"topic_device_id", std::string(64, 'z')},
         {"payload", serialize(r, std::string(64, 'z').c_str(), 86400.0)}});
   Reading zero;
@@ -211,6 +223,8 @@ void edges() {
   zero.energy_kwh = 0.0;
   zero.uptime_ms = 0;
   zero.relay_count = 0;
+  zero.boot = 0;
+  zero.dropped = 0;
   emit({{"source", "edge"}, {"name", "zeros, no relays"}, {"kind", "state"}, {"topic_device_id", "m_1"},
         {"payload", serialize(zero, "m_1", 1.0)}});
   Reading tiny;
@@ -265,6 +279,12 @@ TEST(Payloads, DumpIsCompleteAndConsistent) {
         const double energy = reading["energy"].get<double>();
         EXPECT_GE(energy, last_energy[source]) << source << ": " << line;
         last_energy[source] = energy;
+        EXPECT_EQ(reading["boot"], 3) << line;  // the third boot, in every reading
+        if (reading.contains("dropped")) {  // in state messages once the buffer overflowed
+          EXPECT_EQ(kind, "state");
+          EXPECT_EQ(reading["dropped"], j["dropped"]) << line;
+          ++kinds[source]["dropped"];
+        }
       }
     }
   }
@@ -274,6 +294,7 @@ TEST(Payloads, DumpIsCompleteAndConsistent) {
     EXPECT_GE(kinds[run]["backlog"], 4) << run;  // 200 buffered readings, 50 per message
     EXPECT_GE(kinds[run]["relay"], 4) << run;
     EXPECT_EQ(kinds[run]["availability"], 3) << run;  // online, online again, offline
+    EXPECT_GT(kinds[run]["dropped"], 100) << run;  // every state message after the outage
   }
   EXPECT_GE(kinds["vector"]["state"], 9);
   EXPECT_EQ(kinds["edge"]["state"], 3);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -115,6 +116,13 @@ inline Reading reading_from_json(const nlohmann::json& j) {
   r.power_factor = static_cast<float>(number("power_factor"));
   r.frequency = static_cast<float>(number("frequency"));
   r.rssi = static_cast<float>(number("rssi"));
+  // boot / dropped: integers; what no Reading can hold (negative, beyond int64) stays -1.
+  for (const auto& [name, field] : {std::pair<const char*, int64_t*>{"boot", &r.boot}, {"dropped", &r.dropped}}) {
+    const double value = number(name);
+    if (std::isfinite(value) && value >= 0.0 && value < 9.2e18) {
+      *field = static_cast<int64_t>(std::llround(value));
+    }
+  }
   if (j.contains("relays") && j["relays"].is_array()) {
     r.relay_count = static_cast<int8_t>(j["relays"].size());
     for (size_t n = 0; n < j["relays"].size(); ++n) {

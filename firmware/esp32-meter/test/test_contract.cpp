@@ -25,8 +25,8 @@ using namespace meter;
 using nlohmann::json;
 
 namespace {
-const char* const kFields[] = {"device_id", "timestamp", "voltage", "current", "power", "energy",
-                               "power_factor", "frequency", "rssi", "uptime", "interval", "relays"};
+const char* const kFields[] = {"device_id", "timestamp", "voltage", "current", "power",  "energy",  "power_factor",
+                               "frequency", "rssi",      "uptime",  "boot",    "dropped", "interval", "relays"};
 
 const json& vectors() {
   static const json loaded = [] {
@@ -167,7 +167,8 @@ TEST(Contract, OutOfRangeValuesNeverLeaveTheFirmware) {
   static const std::map<std::string, Field> bounded = {
       {"voltage", Field::voltage}, {"current", Field::current},           {"power", Field::power},
       {"energy", Field::energy},   {"power_factor", Field::power_factor}, {"frequency", Field::frequency},
-      {"rssi", Field::rssi},       {"interval", Field::interval}};
+      {"rssi", Field::rssi},       {"interval", Field::interval},         {"boot", Field::boot},
+      {"dropped", Field::dropped}};
   int checked = 0;
   for (const json& v : vectors()["state"]) {
     if (!v.contains("error") || v["error"] != "out_of_range") {
@@ -194,6 +195,41 @@ TEST(Contract, OutOfRangeValuesNeverLeaveTheFirmware) {
     ++checked;
   }
   EXPECT_GE(checked, 3);  // negative power, negative energy, power factor 1.5 (1e400 is no double)
+}
+
+TEST(Contract, BootAndDroppedAreIntegersWithinTheirBounds) {
+  // Every valid vector with boot / dropped comes out as an integer (no
+  // fraction, no exponent); the out_of_range ones are never sent.
+  int checked = 0;
+  for (const json& v : vectors()["state"]) {
+    const json payload = json::parse(v["payload"].get<std::string>(), nullptr, false);
+    if (payload.is_discarded() || !payload.is_object() || (!payload.contains("boot") && !payload.contains("dropped"))) {
+      continue;
+    }
+    json expect = v.contains("expect") ? v["expect"] : json::object();
+    if (!v.contains("expect")) {
+      if (v["error"] != "out_of_range") {
+        continue;  // a string, a boolean, 1.5: nothing a Reading can hold
+      }
+      for (const char* field : kFields) {
+        expect[field] = payload.contains(field) ? payload[field] : json(nullptr);
+      }
+    }
+    const std::string text = serialize(expect);
+    ASSERT_FALSE(text.empty()) << v["name"];  // each of them has power
+    const json sent = json::parse(text);
+    for (const char* field : {"boot", "dropped"}) {
+      if (v.contains("expect") && !expect[field].is_null()) {
+        ASSERT_TRUE(sent.contains(field)) << v["name"];
+        EXPECT_TRUE(sent[field].is_number_unsigned()) << v["name"] << ": " << sent[field];
+        EXPECT_EQ(sent[field].get<uint64_t>(), expect[field].get<uint64_t>()) << v["name"];
+      } else {
+        EXPECT_FALSE(sent.contains(field)) << v["name"] << ": " << field;
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 6);  // 42/17, the bounds, 3.0/1e2, -1, 2^32, 1e10
 }
 
 TEST(Contract, DeviceIdsAsTheSchemaDefinesThem) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "meter/boot.h"
 #include "meter/session.h"
 #include "meter/sim.h"
 #include "support.h"
@@ -305,4 +306,75 @@ TEST(Session, UnsendableReadingsAreDroppedNotSent) {
   rig.session.submit(nothing);
   EXPECT_EQ(rig.transport.on("/state").size(), 0U);
   EXPECT_EQ(rig.session.stats().skipped, 1U);
+}
+
+TEST(Session, DroppedAppearsInStateOnceTheBufferOverflowed) {
+  SessionConfig config = Rig::base_config();
+  config.buffer_capacity = 5;
+  config.chunk_readings = 10;
+  Rig rig(config);
+  rig.session.poll();
+  rig.tick(1.0);
+  ASSERT_EQ(rig.transport.on("/state").size(), 1U);
+  EXPECT_FALSE(json::parse(rig.transport.on("/state")[0].payload).contains("dropped"));  // nothing lost yet
+  rig.transport.broker_up = false;
+  rig.transport.drop();
+  for (int i = 0; i < 8; ++i) {
+    rig.tick(1.0);
+  }
+  EXPECT_EQ(rig.session.dropped(), 3U);
+  rig.transport.broker_up = true;
+  for (int i = 0; i < 100 && (!rig.session.online() || rig.session.buffered() > 0); ++i) {
+    rig.clock.advance(1000);
+    rig.session.poll();
+  }
+  for (const Published& p : rig.transport.on("/backlog")) {
+    for (const json& item : json::parse(p.payload)) {
+      EXPECT_FALSE(item.contains("dropped"));  // the count goes with state messages
+    }
+  }
+  rig.tick(1.1);
+  rig.tick(1.2);
+  const auto states = rig.transport.on("/state");
+  ASSERT_EQ(states.size(), 3U);
+  for (size_t i = 1; i < states.size(); ++i) {
+    const json j = json::parse(states[i].payload);
+    ASSERT_TRUE(j.contains("dropped")) << states[i].payload;
+    EXPECT_EQ(j["dropped"], 3);  // since boot, in every state message from now on
+    EXPECT_TRUE(j["dropped"].is_number_unsigned());
+  }
+  EXPECT_FALSE(json::parse(states[1].payload).contains("boot"));  // no boot counter configured
+}
+
+TEST(Session, EveryReadingCarriesTheBootCounterAcrossRestarts) {
+  sim::MemoryStorage nvs;  // all that survives a restart
+  for (int64_t expected = 1; expected <= 3; ++expected) {
+    BootCounter boot(nvs);
+    ASSERT_TRUE(boot.begin());
+    SessionConfig config = Rig::base_config();
+    config.boot = boot.count();
+    Rig rig(config);
+    rig.session.poll();
+    rig.tick(1.0);
+    rig.transport.broker_up = false;
+    rig.transport.drop();
+    rig.tick(1.1);
+    rig.tick(1.2);
+    rig.transport.broker_up = true;
+    for (int i = 0; i < 100 && (!rig.session.online() || rig.session.buffered() > 0); ++i) {
+      rig.clock.advance(1000);
+      rig.session.poll();
+    }
+    rig.tick(1.3);
+    const auto states = rig.transport.on("/state");
+    ASSERT_EQ(states.size(), 2U);
+    for (const Published& p : states) {
+      EXPECT_EQ(json::parse(p.payload)["boot"], expected) << p.payload;
+    }
+    const auto backlog = rig.transport.on("/backlog");
+    ASSERT_EQ(backlog.size(), 1U);
+    for (const json& item : json::parse(backlog[0].payload)) {
+      EXPECT_EQ(item["boot"], expected);  // buffered readings too
+    }
+  }
 }

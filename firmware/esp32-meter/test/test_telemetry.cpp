@@ -232,3 +232,38 @@ TEST(Backlog, LateTimestampsAndUnsendableReadings) {
   EXPECT_TRUE(backlog_ready(at(0, 0.0)));
   EXPECT_FALSE(backlog_ready(no_energy));
 }
+
+TEST(Telemetry, BootAndDroppedAreIntegersWithinTheirBounds) {
+  Reading r = full();
+  r.boot = 4294967295;
+  r.dropped = 0;
+  EXPECT_NE(state(r).find(R"("uptime":86400,"boot":4294967295,"dropped":0,"interval":5,)"), std::string::npos)
+      << state(r);
+  r.boot = 0;
+  r.dropped = 1234567;
+  EXPECT_NE(state(r).find(R"("boot":0,"dropped":1234567,)"), std::string::npos) << state(r);
+  r.boot = 4294967296;  // beyond 32 bits: not the contract's
+  r.dropped = -1;       // not counted
+  const json j = json::parse(state(r));
+  EXPECT_FALSE(j.contains("boot"));
+  EXPECT_FALSE(j.contains("dropped"));
+  EXPECT_EQ(state(full()).find("boot"), std::string::npos);  // not set: not sent
+}
+
+TEST(Telemetry, EveryFieldAtItsLongestFitsABacklogItem) {
+  Reading r = full();
+  r.timestamp_ms = 1795427995123;
+  r.uptime_ms = 9999999999999;
+  r.energy_kwh = 999999999.999999;
+  r.power = 999999.99;
+  r.power_factor = -0.999F;
+  r.relay_count = 16;
+  r.relay_bits = 0xFFFF;
+  r.boot = 4294967295;
+  r.dropped = 4294967295;
+  const std::string item = state(r, nullptr, NAN);
+  EXPECT_LT(item.size(), 450U) << item;  // build_backlog_chunk's item buffer: 512
+  EXPECT_LT(state(r, std::string(64, 'x').c_str(), 86400.0).size(), 600U);
+  // The offline buffer holds OFFLINE_BUFFER_READINGS of these (config.h: 72 bytes each).
+  EXPECT_LE(sizeof(Reading), 72U);
+}

@@ -1,4 +1,5 @@
 #include "meter/energy.h"
+#include "meter/le32.h"
 
 #include <cmath>
 
@@ -6,20 +7,6 @@ namespace meter {
 
 namespace {
 constexpr uint8_t kMagic[4] = {'I', 'E', 'N', '1'};
-
-void put32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) {
-    p[i] = static_cast<uint8_t>(v >> (8 * i));
-  }
-}
-
-uint32_t get32(const uint8_t* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    v |= static_cast<uint32_t>(p[i]) << (8 * i);
-  }
-  return v;
-}
 }  // namespace
 
 uint32_t crc32(const uint8_t* data, size_t size) {

@@ -102,10 +102,18 @@ bool MqttSession::publish_relays(uint16_t mask) {
   return true;
 }
 
-void MqttSession::submit(const Reading& reading) {
+void MqttSession::submit(const Reading& taken) {
   const uint64_t now = clock_.uptime_ms();
+  Reading reading = taken;
+  if (config_.boot >= 0) {
+    reading.boot = config_.boot;
+  }
   if (online_ && buffer_.empty()) {
-    const size_t size = serialize_reading(reading, config_.device_id.c_str(), config_.interval_s, state_, sizeof state_);
+    Reading state = reading;
+    if (buffer_.dropped() > 0) {
+      state.dropped = buffer_.dropped();  // since boot: every state message from the first loss on
+    }
+    const size_t size = serialize_reading(state, config_.device_id.c_str(), config_.interval_s, state_, sizeof state_);
     if (size == 0) {
       ++stats_.skipped;
       logf(logger_, LogLevel::warning, "%s: a reading without power or energy was not sent", config_.device_id.c_str());

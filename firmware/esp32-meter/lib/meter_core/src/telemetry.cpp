@@ -61,22 +61,20 @@ class JsonWriter {
     raw(text, static_cast<size_t>(size));
   }
 
+  // A non-negative integer, without %llu (newlib-nano has none).
+  void integer(uint64_t value) {
+    char text[24];
+    const size_t size = digits(value, text);
+    raw(text, size);
+  }
+
   // Milliseconds (>= 0) as seconds, exactly, without floating point or %lld
   // (newlib-nano has none): 1795427995500 -> 1795427995.5.
   void milliseconds(int64_t ms) {
     char text[32];
-    size_t size = 0;
-    uint64_t seconds = static_cast<uint64_t>(ms < 0 ? 0 : ms) / 1000U;
+    const uint64_t seconds = static_cast<uint64_t>(ms < 0 ? 0 : ms) / 1000U;
     unsigned fraction = static_cast<unsigned>(static_cast<uint64_t>(ms < 0 ? 0 : ms) % 1000U);
-    char digits[24];
-    size_t count = 0;
-    do {
-      digits[count++] = static_cast<char>('0' + seconds % 10U);
-      seconds /= 10U;
-    } while (seconds != 0);
-    while (count > 0) {
-      text[size++] = digits[--count];
-    }
+    size_t size = digits(seconds, text);
     if (fraction != 0) {
       text[size++] = '.';
       for (unsigned divisor = 100; divisor > 0 && fraction != 0; divisor /= 10) {
@@ -91,6 +89,21 @@ class JsonWriter {
   size_t length() const { return ok_ ? length_ : 0; }
 
  private:
+  // The decimal digits of `value` into `text` (at least 20 chars); their count.
+  static size_t digits(uint64_t value, char* text) {
+    char reversed[20];
+    size_t count = 0;
+    do {
+      reversed[count++] = static_cast<char>('0' + value % 10U);
+      value /= 10U;
+    } while (value != 0);
+    size_t size = 0;
+    while (count > 0) {
+      text[size++] = reversed[--count];
+    }
+    return size;
+  }
+
   char* out_;
   size_t capacity_;
   size_t length_ = 0;
@@ -121,6 +134,9 @@ Bounds bounds(Field field) {
       return {0.0, 1e10};
     case Field::interval:
       return {1.0, 86400.0};
+    case Field::boot:
+    case Field::dropped:
+      return {0.0, 4294967295.0};
   }
   return {0.0, 0.0};
 }
@@ -129,6 +145,14 @@ void optional_number(JsonWriter& json, const char* name, Field field, double val
   if (in_bounds(field, value)) {
     json.key(name);
     json.number(value, decimals);
+  }
+}
+
+// An integer field (boot, dropped): sent when set (>= 0) and within its bounds.
+void optional_integer(JsonWriter& json, const char* name, Field field, int64_t value) {
+  if (value >= 0 && in_bounds(field, static_cast<double>(value))) {
+    json.key(name);
+    json.integer(static_cast<uint64_t>(value));
   }
 }
 
@@ -178,6 +202,8 @@ size_t serialize_reading(const Reading& r, const char* device_id, double interva
     json.key("uptime");
     json.milliseconds(r.uptime_ms);
   }
+  optional_integer(json, "boot", Field::boot, r.boot);
+  optional_integer(json, "dropped", Field::dropped, r.dropped);
   optional_number(json, "interval", Field::interval, interval_s, 3);
   if (r.relay_count >= 0 && r.relay_count <= static_cast<int>(kMaxRelays)) {
     json.key("relays");
@@ -203,7 +229,7 @@ BacklogChunk build_backlog_chunk(const RingBuffer<Reading>& buffer, int64_t now_
   const bool clock_now = now_epoch_ms >= kClockValidFromMs;
   size_t length = 1;
   out[0] = '[';
-  char item[512];  // a reading with every field and 16 relays takes under 400 bytes
+  char item[512];  // a reading with every field and 16 relays takes under 450 bytes
   for (size_t index = 0; index < buffer.size() && chunk.readings < max_readings; ++index) {
     Reading reading = buffer.at(index);
     if (!reading.clock_set() && clock_now && reading.uptime_ms >= 0 && reading.uptime_ms <= now_uptime_ms) {

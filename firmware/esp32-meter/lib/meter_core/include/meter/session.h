@@ -7,6 +7,9 @@
 // - readings go out on `…/state`; while the broker is unreachable they are kept
 //   in a bounded ring buffer (oldest dropped first, counted) and, once it is
 //   back, replayed in order as `…/backlog` arrays before `state` resumes;
+// - every reading carries the boot counter (`boot`, when configured); every
+//   state message, once the buffer has dropped a reading since boot, the count
+//   (`dropped`);
 // - relay commands (`ON`/`OFF`, anything else ignored) go to a handler; relay
 //   changes (commands, the over-current cut-off) are published as they happen;
 // - shutdown: `offline` (retained), then a clean disconnect.
@@ -43,6 +46,9 @@ struct SessionConfig {
   double backoff_jitter = 0.2;
   uint32_t seed = 1;  // of the backoff's jitter
   int qos = 1;
+  // The boot counter (BootCounter), sent as `boot` in every reading, state and
+  // backlog; -1: not sent (it could not be stored, so it proves nothing).
+  int64_t boot = -1;
 };
 
 struct SessionStats {

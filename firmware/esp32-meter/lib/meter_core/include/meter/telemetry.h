@@ -1,8 +1,9 @@
 // Readings and their JSON, exactly per the MQTT contract (docs/mqtt-contract.md):
 // canonical field names, epoch-seconds timestamp, a field only when it is known
-// and within the contract's bounds, at most 4096 bytes per state message; backlog
-// messages are arrays of readings with a set timestamp and energy, oldest first,
-// cut under the contract's limits (2000 readings, 262144 bytes).
+// and within the contract's bounds (`boot` and `dropped` as integers), at most
+// 4096 bytes per state message; backlog messages are arrays of readings with a
+// set timestamp and energy, oldest first, cut under the contract's limits (2000
+// readings, 262144 bytes).
 #pragma once
 
 #include <cmath>
@@ -33,13 +34,15 @@ struct Reading {
   float rssi = NAN;
   int8_t relay_count = -1;  // -1: relays not reported
   uint16_t relay_bits = 0;  // bit n = relay n is on
+  int64_t boot = -1;        // the boot counter (0..2^32-1); -1: not sent
+  int64_t dropped = -1;     // readings the offline buffer dropped since boot; -1: not sent
 
   bool clock_set() const { return timestamp_ms >= kClockValidFromMs; }
   bool relay(unsigned n) const { return (relay_bits >> n) & 1U; }
 };
 
 // The contract's bounds of a numeric field, and whether `value` may be sent.
-enum class Field { voltage, current, power, energy, power_factor, frequency, rssi, uptime, interval };
+enum class Field { voltage, current, power, energy, power_factor, frequency, rssi, uptime, interval, boot, dropped };
 bool in_bounds(Field field, double value);
 
 // Whether a reading can go into a backlog message (timestamp set, energy known).
