@@ -180,6 +180,7 @@ async def test_options(hass: HomeAssistant, link: Link) -> None:
         "throttle_seconds": 60,
         "throttle_power": 25.0,
         "throttle_energy": 0.01,
+        "max_power": 2300.0,  # a 10 A meter
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], options
@@ -190,3 +191,4 @@ async def test_options(hass: HomeAssistant, link: Link) -> None:
     assert coordinator.throttle is not None
     assert coordinator.throttle.power_w == 25.0
     assert coordinator.interval == 10
+    assert coordinator.totalizer.spec.max_power_w == 2300.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
+from freezegun import freeze_time
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -113,8 +115,17 @@ async def test_both_shapes_from_the_wild(
     await link.settle()
     from homeassistant.components import mqtt  # noqa: PLC0415
 
-    await mqtt.async_publish(hass, f"intelergy/{device}/state", text)
-    await link.sync()
+    # HA's clock a second after the reading was taken (the captures are old).
+    taken = payload["timestamp"]
+    when = (
+        dt_util.utc_from_timestamp(taken)
+        if isinstance(taken, int | float)
+        else dt_util.parse_datetime(taken)
+    )
+    assert when is not None
+    with freeze_time(when + timedelta(seconds=1), tick=True):
+        await mqtt.async_publish(hass, f"intelergy/{device}/state", text)
+        await link.sync()
     unique = f"intelergy/{device}"
     assert state_of(hass, "sensor", "voltage", unique) == str(payload["voltage"])
     assert state_of(hass, "sensor", "current", unique) == str(payload["current"])
@@ -305,13 +316,58 @@ async def test_bad_relay_messages(
 async def test_duplicate_and_out_of_order_readings(
     hass: HomeAssistant, link: Link
 ) -> None:
+    # Ordered by (boot, uptime): a redelivered or late message is dropped.
+    await set_up(link)
+    now = dt_util.utcnow().timestamp()
+    first = {"timestamp": now, "boot": 4, "uptime": 100, "power": 5.0, "energy": 2.0}
+    await link.publish("state", first)
+    late = {"timestamp": now - 10, "boot": 4, "uptime": 90, "power": 9.0}
+    await link.publish("state", {**late, "energy": 1.9})
+    await link.publish("state", {**first, "power": 9.0})  # same uptime: a repeat
+    assert state_of(hass, "sensor", "power") == "5.0"
+    assert state_of(hass, "sensor", "energy") == "2.0"
+    # A new boot starts its own order.
+    await link.publish("state", {**first, "boot": 5, "uptime": 3, "power": 7.0})
+    assert state_of(hass, "sensor", "power") == "7.0"
+
+
+@pytest.mark.parametrize("step", [-2.0, -240.0, 3.0])
+async def test_live_readings_are_never_dropped_for_the_meters_clock(
+    hass: HomeAssistant, link: Link, step: float
+) -> None:
+    """SNTP correcting the meter's clock (2 s, 4 min back) freezes nothing."""
     await set_up(link)
     now = dt_util.utcnow().timestamp()
     await link.publish("state", {"timestamp": now, "power": 5.0, "energy": 2.0})
-    await link.publish("state", {"timestamp": now - 10, "power": 9.0, "energy": 1.9})
-    await link.publish("state", {"timestamp": now, "power": 9.0, "energy": 2.0})
-    assert state_of(hass, "sensor", "power") == "5.0"
-    assert state_of(hass, "sensor", "energy") == "2.0"
+    for n in range(1, 4):
+        taken = now + n * step
+        await link.publish(
+            "state", {"timestamp": taken, "power": 5.0 + n, "energy": 2.0}
+        )
+        assert state_of(hass, "sensor", "power") == f"{5.0 + n}"
+    # A clock that is not set (before 2020) never becomes the newest time.
+    await link.publish("state", {"timestamp": 1000, "power": 42.0, "energy": 2.0})
+    assert state_of(hass, "sensor", "power") == "42.0"
+    await link.publish("state", {"timestamp": now, "power": 43.0, "energy": 2.0})
+    assert state_of(hass, "sensor", "power") == "43.0"
+
+
+async def test_old_retained_state_is_counted_not_shown_live(
+    hass: HomeAssistant, link: Link
+) -> None:
+    """A 3-day-old retained 2500 W (no Last Will) at HA's start is no live power."""
+    old = dt_util.utcnow().timestamp() - 3 * 86400
+    await link.publish(
+        "state", {"timestamp": old, "power": 2500.0, "energy": 7.5}, retain=True
+    )
+    entry = await set_up(link)
+    coordinator = entry.runtime_data.coordinator
+    await link.sync()
+    assert coordinator.totalizer.total(0) == 7.5  # its energy counts
+    assert state_of(hass, "sensor", "power") == STATE_UNAVAILABLE
+    await link.publish("state", reading(power=100.0, energy=7.6))
+    assert state_of(hass, "sensor", "power") == "100.0"
+    assert state_of(hass, "sensor", "energy") == "7.6"
 
 
 async def test_energy_going_backwards(
@@ -379,7 +435,85 @@ async def test_unload_and_remove(
     await link.publish("state", reading(power=5.0, energy=3.0))
     assert await hass.config_entries.async_unload(entry.entry_id)
     stored = hass_storage[f"intelergy.esp32.{entry.entry_id}"]["data"]
-    assert stored["channels"]["0"]["counter"] == 3.0
+    assert stored["totalizer"]["channels"]["0"]["counter"] == 3.0
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert f"intelergy.esp32.{entry.entry_id}" not in hass_storage
+
+
+@pytest.mark.parametrize("boot", [True, False])
+async def test_reboot_restoring_a_little_lower_is_not_doubled(
+    hass: HomeAssistant, link: Link, caplog: pytest.LogCaptureFixture, boot: bool
+) -> None:
+    """12.345 kWh, reboot, 12.340 restored (uptime 0): 12.345 carries on, not 24.685."""
+    entry = await set_up(link)
+    extra = {"boot": 7} if boot else {}
+    await link.publish("state", reading(power=5.0, energy=12.345, uptime=5000, **extra))
+    caplog.clear()
+    extra = {"boot": 8} if boot else {}
+    await link.publish("state", reading(power=5.0, energy=12.340, uptime=0, **extra))
+    assert float(state_of(hass, "sensor", "energy")) == pytest.approx(12.345)
+    await link.publish("state", reading(power=5.0, energy=12.350, uptime=5, **extra))
+    assert float(state_of(hass, "sensor", "energy")) == pytest.approx(12.355)
+    (line,) = warnings(caplog)
+    assert "continuation (12.345 -> 12.34 kWh" in line
+    counters = entry.runtime_data.coordinator.totalizer.diagnostics()
+    assert counters["stats"]["continuations"] == 1
+    assert counters["semantics"] == ("persistent" if boot else "unknown")
+
+
+async def test_corrupt_high_energy_is_never_counted(
+    hass: HomeAssistant, link: Link
+) -> None:
+    await set_up(link)
+    await link.publish("state", reading(power=5.0, energy=0.5, uptime=100))
+    await link.publish("state", reading(power=5.0, energy=1e9, uptime=105))
+    await link.publish("state", reading(power=5.0, energy=0.501, uptime=110))
+    assert float(state_of(hass, "sensor", "energy")) == pytest.approx(0.501)
+
+
+async def test_dropped_readings_are_shown_and_logged(
+    hass: HomeAssistant, link: Link, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await set_up(link)
+    await link.publish("state", reading(power=5.0, energy=1.0, boot=2, uptime=10))
+    assert (
+        er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{UNIQUE}_dropped")
+        is None
+    )  # created when the meter first reports it
+    caplog.clear()
+    await link.publish(
+        "state", reading(power=5.0, energy=1.1, boot=2, uptime=20, dropped=3600)
+    )
+    await link.sync()
+    assert state_of(hass, "sensor", "dropped") == "3600"
+    assert [w for w in warnings(caplog) if "dropped 3600 readings" in w]
+    # A reading without it (the meter rebooted, nothing dropped since) shows 0.
+    await link.publish("state", reading(power=5.0, energy=1.2, boot=3, uptime=1))
+    assert state_of(hass, "sensor", "dropped") == "0"
+    assert entry.runtime_data.diagnostics()["dropped_readings"] == 3600
+
+
+@pytest.mark.parametrize(
+    ("device_id", "prefix"), [("+", "intelergy"), ("meter", "home/#"), ("a/b", "x")]
+)
+async def test_stored_wildcard_topics_are_refused_with_a_repair_issue(
+    hass: HomeAssistant, link: Link, device_id: str, prefix: str
+) -> None:
+    from homeassistant.helpers import issue_registry as ir  # noqa: PLC0415
+
+    entry = meter_entry(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "device_id": device_id, "prefix": prefix}
+    )
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"esp32_invalid_topic_{entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "title": entry.title,
+        "device_id": device_id,
+        "prefix": prefix,
+    }

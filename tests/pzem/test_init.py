@@ -177,8 +177,8 @@ async def test_polling_failure_and_recovery(
     result = await add(hass, "tcp", {"host": "127.0.0.1", "port": sim.port, "slave": 1})
     entry = result["result"]
     sim.power = 2000.0
-    sim.advance(1800)  # +1 kWh
-    await poll(hass, freezer, 10)
+    sim.advance(1800)  # +1 kWh, over the same half hour of HA's clock
+    await poll(hass, freezer, 1800)
     assert value(hass, "sensor", entry, "power") == "2000.0"
     assert float(value(hass, "sensor", entry, "energy")) == pytest.approx(13.345)
 
@@ -203,7 +203,9 @@ async def test_polling_failure_and_recovery(
     assert "recovered" in caplog.text
 
 
-async def test_reset_energy_action(hass: HomeAssistant, sim: PzemSimulator) -> None:
+async def test_reset_energy_action(
+    hass: HomeAssistant, sim: PzemSimulator, freezer: FrozenDateTimeFactory
+) -> None:
     result = await add(hass, "tcp", {"host": "127.0.0.1", "port": sim.port, "slave": 1})
     entry = result["result"]
     device = dr.async_get(hass).async_get_device_by_identifier(
@@ -218,6 +220,7 @@ async def test_reset_energy_action(hass: HomeAssistant, sim: PzemSimulator) -> N
     # The sensor keeps its total; what the meter counts next is added.
     assert float(value(hass, "sensor", entry, "energy")) == pytest.approx(12.345)
     sim.advance(3600)  # 539.5 W for an hour
+    freezer.tick(timedelta(hours=1))
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert float(value(hass, "sensor", entry, "energy")) == pytest.approx(

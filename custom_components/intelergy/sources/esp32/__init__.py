@@ -9,7 +9,8 @@ from typing import Any, Final
 from homeassistant.components import mqtt
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -18,10 +19,12 @@ from homeassistant.helpers.storage import Store
 from ...const import DOMAIN
 from ...entity import async_register_device
 from ...models import IntelergyConfigEntry, SourceKind
-from .const import CONF_DEVICE_ID, CONF_FIELDS, CONF_RELAYS
+from .const import CONF_DEVICE_ID, CONF_FIELDS, CONF_PREFIX, CONF_RELAYS
 from .descriptions import ALWAYS, SENSORS, relay_description
 from .entity import MeterRelay, MeterSensor
+from .flow import valid_prefix
 from .meter import STORAGE_VERSION, Esp32Coordinator, storage_key
+from .payload import valid_device_id
 
 PLATFORMS: Final = (Platform.SENSOR, Platform.SWITCH)
 
@@ -112,7 +115,9 @@ class Esp32Source:
             "reading": None if data.reading is None else asdict(data.reading),
             "energy_kwh": data.energy,
             "relays": dict(data.relays),
-            "totalizer": coordinator.totalizer.as_dict(),
+            "counters": coordinator.totalizer.diagnostics(),
+            "dropped_readings": coordinator.dropped,
+            "backlog": coordinator.backlog.as_dict(),
         }
 
 
@@ -120,6 +125,7 @@ async def async_setup_source(
     hass: HomeAssistant, entry: IntelergyConfigEntry
 ) -> Esp32Source:
     """Subscribe to the meter's topics (MQTT must be set up)."""
+    _check_topics(hass, entry)
     if not await mqtt.async_wait_for_mqtt_client(hass):
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="esp32_mqtt_unavailable"
@@ -145,6 +151,36 @@ async def async_setup_source(
     async_register_device(hass, entry, info)
     await coordinator.async_start()
     return source
+
+
+def _check_topics(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
+    """Refuse an entry whose device id or prefix would subscribe to a wildcard.
+
+    The flow refuses them; an entry stored by an older version, restored from a
+    backup or edited by hand could still hold one (``+``, ``#``, more levels):
+    it would read every meter's topics as its own. A repair issue says which.
+    """
+    issue_id = f"esp32_invalid_topic_{entry.entry_id}"
+    device_id = str(entry.data.get(CONF_DEVICE_ID, ""))
+    prefix = str(entry.data.get(CONF_PREFIX, ""))
+    if valid_device_id(device_id) and valid_prefix(prefix):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    placeholders = {"title": entry.title, "device_id": device_id, "prefix": prefix}
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="esp32_invalid_topic",
+        translation_placeholders=placeholders,
+    )
+    raise ConfigEntryError(
+        translation_domain=DOMAIN,
+        translation_key="esp32_invalid_topic",
+        translation_placeholders=placeholders,
+    )
 
 
 async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:

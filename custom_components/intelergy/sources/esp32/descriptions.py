@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from homeassistant.components.sensor import (
     SensorEntityDescription,
+    SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.components.switch.const import SwitchDeviceClass
+from homeassistant.const import EntityCategory
 
 from ...quantities import quantity
 from .meter import MeterData
@@ -47,6 +49,15 @@ SENSORS: dict[str, MeterSensorDescription] = {
         "rssi",
     )
 }
+# What the meter's offline buffer dropped since it booted (the contract's
+# ``dropped``): created when a meter first reports it.
+SENSORS["dropped"] = MeterSensorDescription(
+    key="dropped",
+    translation_key="dropped_readings",
+    state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda data: None if data.reading is None else data.reading.dropped or 0,
+)
 
 
 def relay_description(index: int) -> SwitchEntityDescription:

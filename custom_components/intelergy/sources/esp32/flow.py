@@ -10,6 +10,7 @@ import probatio
 from .const import (
     CONF_DEVICE_ID,
     CONF_INTERVAL,
+    CONF_MAX_POWER,
     CONF_PREFIX,
     CONF_RELAYS,
     CONF_ROOM,
@@ -22,6 +23,7 @@ from .const import (
     DEFAULT_THROTTLE_ENERGY,
     DEFAULT_THROTTLE_POWER,
     DEFAULT_THROTTLE_SECONDS,
+    MAX_POWER_W,
     MAX_RELAYS,
 )
 from .payload import valid_device_id
@@ -72,8 +74,22 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
         probatio.Required(
             CONF_THROTTLE_ENERGY, default=DEFAULT_THROTTLE_ENERGY
         ): _number(0, 100, "any", "kWh"),
+        probatio.Required(CONF_MAX_POWER, default=MAX_POWER_W): _number(
+            100, 1_000_000, "any", "W"
+        ),
     }
 )
+
+
+def valid_prefix(prefix: str) -> bool:
+    """Whether ``prefix`` is one or more plain topic levels (no wildcard, no gap)."""
+    return (
+        bool(prefix)
+        and prefix.isascii()
+        and all(
+            level and not any(c in level for c in "+# ") for level in prefix.split("/")
+        )
+    )
 
 
 def check_ids(device_id: str, prefix: str) -> dict[str, str]:
@@ -81,12 +97,7 @@ def check_ids(device_id: str, prefix: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not valid_device_id(device_id):
         errors[CONF_DEVICE_ID] = "invalid_device_id"
-    levels = prefix.split("/")
-    if (
-        not prefix
-        or not prefix.isascii()
-        or any(not level or any(c in level for c in "+# ") for level in levels)
-    ):
+    if not valid_prefix(prefix):
         errors[CONF_PREFIX] = "invalid_prefix"
     return errors
 
@@ -103,4 +114,5 @@ def options_with_defaults(options: dict[str, Any], interval: int) -> dict[str, A
         CONF_THROTTLE_ENERGY: options.get(
             CONF_THROTTLE_ENERGY, DEFAULT_THROTTLE_ENERGY
         ),
+        CONF_MAX_POWER: options.get(CONF_MAX_POWER, MAX_POWER_W),
     }

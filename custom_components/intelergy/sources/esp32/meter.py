@@ -25,12 +25,13 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN, LOGGER
-from ...energy.backlog import hourly_rows
+from ...energy.backlog import BacklogLedger
 from ...energy.throttle import WriteThrottle
-from ...energy.totalizer import EnergyTotalizer
+from ...energy.totalizer import CounterSemantics, CounterSpec, EnergyTotalizer
 from .const import (
     CONF_DEVICE_ID,
     CONF_INTERVAL,
+    CONF_MAX_POWER,
     CONF_PREFIX,
     CONF_THROTTLE,
     CONF_THROTTLE_ENERGY,
@@ -39,6 +40,7 @@ from .const import (
     DEFAULT_THROTTLE_ENERGY,
     DEFAULT_THROTTLE_POWER,
     DEFAULT_THROTTLE_SECONDS,
+    MAX_POWER_W,
     MAX_RELAYS,
     SILENCE_INTERVALS,
 )
@@ -54,6 +56,20 @@ from .payload import (
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10
 ENERGY_CHANNEL: Final = 0  # a meter has one energy counter
+
+
+def counter_spec(
+    semantics: CounterSemantics, max_power_w: float = MAX_POWER_W
+) -> CounterSpec:
+    """A meter's counter: kWh, rated ``max_power_w`` (the entry's option).
+
+    The contract says ``energy`` survives reboots, but a third-party firmware
+    may not keep that promise: until a meter sends ``boot`` (the contract's
+    boot counter, which only a firmware that persists its state sends) its
+    semantics are unknown and the recorder's own rule applies; from then on it
+    is persistent and ``boot`` tells every restart.
+    """
+    return CounterSpec(semantics, max_power_w, wh_per_unit=1000.0)
 
 
 def storage_key(entry_id: str) -> str:
@@ -98,7 +114,20 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self.device_id: str = entry.data[CONF_DEVICE_ID]
         self.base = f"{entry.data[CONF_PREFIX]}/{self.device_id}"
         # What async_shutdown uses, before the base class registers it.
-        self.totalizer = EnergyTotalizer(stored)
+        stored = stored or {}
+        if "channels" in stored:  # the first layout: the totalizer alone
+            stored = {"totalizer": stored}
+        semantics = (
+            CounterSemantics.PERSISTENT
+            if stored.get("semantics") == CounterSemantics.PERSISTENT
+            else CounterSemantics.UNKNOWN
+        )
+        self.max_power_w = float(entry.options.get(CONF_MAX_POWER, MAX_POWER_W))
+        self.totalizer = EnergyTotalizer(
+            counter_spec(semantics, self.max_power_w), _mapping(stored.get("totalizer"))
+        )
+        self.backlog = BacklogLedger(_mapping(stored.get("backlog")))
+        self.dropped: int | None = None  # readings the meter's buffer dropped
         self._store = store
         self._unsub: list[CALLBACK_TYPE] = []
         self._silence: CALLBACK_TYPE | None = None
@@ -116,7 +145,7 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self.connected = True  # HA's MQTT client
         self.written = 0  # readings handed to the entities (and the recorder)
         self._pending: MeterData | None = None
-        self._last_time: float | None = None
+        self._last_order: tuple[int | None, float] | None = None  # (boot, uptime)
         self._heard_at = dt_util.utcnow()  # when the last telemetry came
         self._save_scheduled = False
         self._announced: set[str] = set()
@@ -162,7 +191,15 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
             if unsub is not None:
                 unsub()
         self._unsub, self._silence, self._flush = [], None, None
-        await self._store.async_save(self.totalizer.as_dict())
+        await self._store.async_save(self._stored())
+
+    def _stored(self) -> dict[str, Any]:
+        """What the entry's store keeps: the counter model and the backlog."""
+        return {
+            "semantics": self.totalizer.spec.semantics.value,
+            "totalizer": self.totalizer.as_dict(),
+            "backlog": self.backlog.as_dict(),
+        }
 
     # --- messages --------------------------------------------------------------
     def _now(self) -> float:
@@ -190,34 +227,60 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
             LOGGER.info(
                 "%s: ignoring unknown fields %s", self.base, ", ".join(sorted(new))
             )
-        taken = reading.timestamp or now
-        if (
-            self._last_time is not None
-            and reading.timestamp is not None
-            and (reading.timestamp <= self._last_time)
-        ):
-            LOGGER.debug("%s: reading of %s is not newer; ignored", self.base, taken)
+        if not self._in_order(reading):
+            LOGGER.debug(
+                "%s: reading of boot %s, uptime %s s came after a later one; ignored",
+                self.base,
+                reading.boot,
+                reading.uptime,
+            )
             return
-        self._last_time = taken
+        # The meter's clock places a reading, it never orders or drops one.
+        taken = reading.timestamp if reading.timestamp is not None else now
+        stale = self._stale(now, reading.timestamp, retained=message.retain)
+        if reading.boot is not None and (
+            self.totalizer.spec.semantics is not CounterSemantics.PERSISTENT
+        ):
+            self.totalizer.spec = counter_spec(
+                CounterSemantics.PERSISTENT, self.max_power_w
+            )
+        update = self.totalizer.update(
+            now,
+            # An old message's uptime says nothing about the time since.
+            None if stale else reading.uptime,
+            {ENERGY_CHANNEL: reading.energy},
+            boot=reading.boot,
+        )
+        for decision in update.decisions:
+            LOGGER.warning("%s: %s", self.base, decision.describe("kWh"))
+        if update.changed:
+            self._schedule_save()
+        if reading.dropped is not None and reading.dropped != self.dropped:
+            if reading.dropped > (self.dropped or 0):
+                LOGGER.warning(
+                    "%s: the meter's offline buffer was full and dropped %d "
+                    "readings since it booted; the backlog's hours spread the "
+                    "energy of the missing span evenly",
+                    self.base,
+                    reading.dropped,
+                )
+            self.dropped = reading.dropped
+        if stale:
+            # A retained or delayed message: its energy counts (above), but it
+            # is no live power (a 3-day-old retained 2500 W must not show).
+            LOGGER.info(
+                "%s: reading taken %s is older than the silence timeout; "
+                "counted, not shown as live",
+                self.base,
+                dt_util.utc_from_timestamp(taken).isoformat(),
+            )
+            self.data = replace(
+                self.data, energy=update.totals.get(ENERGY_CHANNEL, self.data.energy)
+            )
+            return
         if reading.interval is not None:
             self.interval = reading.interval
         self._heard(now)
-        update = self.totalizer.update(
-            now,
-            None if reading.uptime is None else int(reading.uptime),
-            {0: reading.energy},
-        )
-        if update.held:
-            LOGGER.warning(
-                "%s: energy went down from %s to %s kWh without a reset; holding the total",
-                self.base,
-                self.totalizer.total(ENERGY_CHANNEL),
-                reading.energy,
-            )
-        if update.reset:
-            LOGGER.info("%s: energy counter reset; total carried over", self.base)
-        if update.changed:
-            self._schedule_save()
         # The relay topics and the telemetry both come from the meter: the newest wins.
         relays = {**self.data.relays, **dict(enumerate(reading.relays or ()))}
         data = MeterData(reading, update.totals.get(ENERGY_CHANNEL), relays, taken)
@@ -233,6 +296,42 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self._pending = None
         self._write(data)
 
+    def _stale(self, now: float, timestamp: float | None, *, retained: bool) -> bool:
+        """Whether a reading is too old to show as live power.
+
+        A retained message (the broker delivers it because HA subscribed: HA
+        started, or reconnected) taken longer ago than the silence timeout is
+        history, not the present: a meter without a Last Will leaves its last
+        reading there for days. Messages that arrive as they are published are
+        live whatever the meter's clock says: a clock set minutes wrong, or
+        stepped back by SNTP, must not hide the present.
+        """
+        if timestamp is None or not retained:
+            return False
+        return now - timestamp > SILENCE_INTERVALS * self.interval
+
+    def _in_order(self, reading: Reading) -> bool:
+        """Order live readings by (boot, uptime) when the meter sends them.
+
+        A reading of the same boot whose uptime is not larger than the last one's
+        is a redelivered or late message. Without uptime the arrival order is
+        the order (the meter's clock is never used for it: a clock stepped back
+        must not freeze the live values).
+        """
+        if reading.uptime is None:
+            return True
+        order = (reading.boot, reading.uptime)
+        last = self._last_order
+        if (
+            last is not None
+            and reading.boot is not None
+            and last[0] == reading.boot
+            and reading.uptime <= last[1]
+        ):
+            return False
+        self._last_order = order
+        return True
+
     def _schedule_save(self) -> None:
         """Save the total within ``SAVE_DELAY`` s (one timer, not one per message)."""
         if self._save_scheduled:
@@ -241,7 +340,7 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
 
         def data() -> dict[str, Any]:
             self._save_scheduled = False
-            return self.totalizer.as_dict()
+            return self._stored()
 
         self._store.async_delay_save(data, SAVE_DELAY)
 
@@ -257,6 +356,10 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
                 self._announced.add(name)
                 for field_listener in self.new_field_listeners:
                     field_listener(name)
+        if "dropped" not in self._announced and self.dropped is not None:
+            self._announced.add("dropped")
+            for field_listener in self.new_field_listeners:
+                field_listener("dropped")
 
     def _write(self, data: MeterData) -> None:
         """Hand ``data`` to the entities (a recorder write for changed values)."""
@@ -399,7 +502,13 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         )
 
     async def _async_import(self, points: list[tuple[float, float]]) -> None:
-        """Write the backlog's hours into the energy sensor's long-term statistics."""
+        """Write the backlog's hours into the energy sensor's long-term statistics.
+
+        The readings join every other reading of the same outage (the outage is
+        known by the recorder's last row before it); all its hours are written
+        again from all of them, so order, repetition and chunking do not matter
+        (energy/backlog.py).
+        """
         if "recorder" not in self.hass.config.components:
             LOGGER.warning(
                 "%s: backlog of %d readings: no recorder", self.base, len(points)
@@ -425,13 +534,39 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
 
         recorder = get_instance(self.hass)
-        baseline = await recorder.async_add_executor_job(
-            _baseline, self.hass, entity_id, points[0][0]
+        found = await recorder.async_add_executor_job(
+            _baseline, self.hass, entity_id, min(p[0] for p in points)
         )
-        first_statistics = baseline is None
-        if baseline is None:  # the meter's first statistics: they start at 0
-            baseline = (points[0][1], 0.0)
-        rows = hourly_rows(points, baseline, self._now())
+        if found is None:  # the meter's first statistics: they start at 0
+            episode = self.backlog.episode("first", None)
+        else:
+            row_start, row_end, state, total = found
+            episode = self.backlog.episode(f"{row_start:.0f}", (row_end, state, total))
+        now = self._now()
+        refused = episode.add(points, self.totalizer.spec.allowance)
+        if refused:
+            LOGGER.warning(
+                "%s: backlog: %d readings refused, more energy than %g W could "
+                "deliver (the first at %s: %g kWh)",
+                self.base,
+                len(refused),
+                self.totalizer.spec.max_power_w,
+                dt_util.utc_from_timestamp(refused[0][0]).isoformat(),
+                refused[0][1],
+            )
+        self.backlog.prune(now)
+        self._schedule_save()
+        if (gap := episode.gap()) is not None and not episode.gap_logged:
+            episode.gap_logged = True
+            LOGGER.warning(
+                "%s: no readings from %s to %s (the meter's buffer dropped them): "
+                "their %.3f kWh are spread evenly over those hours",
+                self.base,
+                dt_util.utc_from_timestamp(gap[0]).isoformat(),
+                dt_util.utc_from_timestamp(gap[1]).isoformat(),
+                gap[2],
+            )
+        rows = episode.rows(now)
         if not rows:
             return
         metadata = StatisticMetaData(
@@ -455,11 +590,11 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
                 for row in rows
             ],
         )
-        if first_statistics:
+        if episode.first is not None:
             # The recorder continues its sum from the latest 5-minute row; with
             # none it would start again at 0 after these hours. One row just
             # before the last buffered reading's period carries the sum on.
-            last_time, last_state = points[-1]
+            last_time, last_state = episode.last_point()
             start = last_time - last_time % 300 - 300
             recorder.async_import_statistics(
                 metadata,
@@ -467,13 +602,13 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
                     StatisticData(
                         start=dt_util.utc_from_timestamp(start),
                         state=last_state,
-                        sum=last_state - baseline[0],
+                        sum=last_state - episode.first[1],
                     )
                 ],
                 StatisticsShortTerm,
             )
         LOGGER.info(
-            "%s: backlog of %d readings written to %d hours of statistics",
+            "%s: backlog of %d readings: %d hours of statistics written",
             self.base,
             len(points),
             len(rows),
@@ -482,8 +617,8 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
 
 def _baseline(
     hass: HomeAssistant, entity_id: str, first: float
-) -> tuple[float, float] | None:
-    """The statistics' (state, sum) at the last compiled point before ``first``.
+) -> tuple[float, float, float, float] | None:
+    """The recorder's last row that ended by ``first``: (start, end, state, sum).
 
     The 5-minute rows are preferred: the recorder continues from the last of them
     after the outage, so the imported hours continue from it too.
@@ -514,8 +649,13 @@ def _baseline(
     for rows, length in ((short, 300), (hourly, 3600)):
         done = [r for r in rows.get(entity_id, []) if r["start"] + length <= first]
         if done and (state := done[-1].get("state")) is not None:
-            return float(state), float(done[-1].get("sum") or 0.0)
+            start = float(done[-1]["start"])
+            return start, start + length, float(state), float(done[-1].get("sum") or 0)
     return None
+
+
+def _mapping(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
 
 
 def _text(payload: str | bytes | bytearray) -> str:

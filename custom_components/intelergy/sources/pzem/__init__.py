@@ -51,7 +51,7 @@ class PzemSource:
             "last_update_success": coordinator.last_update_success,
             "reading": asdict(coordinator.data.reading),
             "energy_kwh": coordinator.data.energy_kwh,
-            "totalizer": coordinator.totalizer.as_dict(),
+            "counters": coordinator.totalizer.diagnostics(),
         }
 
 

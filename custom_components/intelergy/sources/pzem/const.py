@@ -18,3 +18,9 @@ CONF_AREA_ID: Final = "area_id"
 SCAN_INTERVAL: Final = timedelta(seconds=10)
 REQUEST_TIMEOUT: Final = 3.0
 ENERGY_CHANNEL: Final = 0
+
+# The energy register (Wh) is kept in the meter's EEPROM: it survives power
+# cuts and comes back where it was (persistent). The 100 A model at 260 V is the
+# most a PZEM-004T v3 meters: more energy than that between two readings is a
+# glitch, never consumption (energy/totalizer.py).
+MAX_POWER_W: Final = 26000.0

@@ -14,7 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from ...backoff import Backoff
 from ...const import DOMAIN, LOGGER
-from ...energy.totalizer import EnergyTotalizer
+from ...energy.totalizer import CounterSemantics, CounterSpec, EnergyTotalizer
 from .client import PzemClient, PzemError, PzemReading, Transport
 from .const import (
     CONF_BAUDRATE,
@@ -24,12 +24,18 @@ from .const import (
     CONF_SLAVE,
     CONF_TRANSPORT,
     ENERGY_CHANNEL,
+    MAX_POWER_W,
     REQUEST_TIMEOUT,
     SCAN_INTERVAL,
 )
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10
+# Persistent, in Wh, no restart evidence (a PZEM reports no uptime): a dip that
+# comes back is a glitch, a register that stays lower is carried on from.
+COUNTER_SPEC: Final = CounterSpec(
+    CounterSemantics.PERSISTENT, MAX_POWER_W, wh_per_unit=1.0, resolution=1.0
+)
 
 
 def storage_key(entry_id: str) -> str:
@@ -81,7 +87,7 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
         """Poll ``client``; the energy total is restored from ``stored``."""
         # Before the base class registers async_shutdown with the entry.
         self.client = client
-        self.totalizer = EnergyTotalizer(stored)
+        self.totalizer = EnergyTotalizer(COUNTER_SPEC, stored)
         self._store = store
         super().__init__(
             hass,
@@ -115,12 +121,8 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
             None,
             {ENERGY_CHANNEL: float(reading.energy_wh)},
         )
-        if update.held:
-            LOGGER.warning(
-                "%s: energy register went down to %s Wh; holding the total",
-                self.client.target,
-                reading.energy_wh,
-            )
+        for decision in update.decisions:
+            LOGGER.warning("%s: %s", self.client.target, decision.describe("Wh"))
         if update.changed:
             self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
         total = update.totals.get(ENERGY_CHANNEL, 0.0)

@@ -25,3 +25,18 @@ RPC_POLL_INTERVAL: Final = timedelta(seconds=60)
 REQUEST_TIMEOUT: Final = 10.0
 # Last-restart timestamps move only when the uptime disagrees by more than this.
 UPTIME_TOLERANCE_SECONDS: Final = 60
+
+# The most power a channel can meter (W): its rating, by model id. More energy
+# than this could deliver between two readings is a glitch, never consumption
+# (energy/totalizer.py). Unknown models: 16 A at 230 V.
+MAX_POWER_W: Final = {
+    "SHPLG-S": 2500.0,  # Plug S: 10 A
+    "SHPLG-1": 3500.0,  # Plug: 16 A
+    "SHPLG2-1": 3500.0,
+    "SHPLG-U1": 1800.0,  # Plug US: 15 A at 120 V
+    "SNPL-00112EU": 2500.0,  # Plus Plug S: 10 A
+    "SNPL-00116US": 1800.0,
+    "S3PL-00112EU": 2760.0,  # Plug S Gen3: 12 A
+    "S4PL-00416EU": 2500.0,  # Power Strip Gen4: 10 A for the strip
+}
+DEFAULT_MAX_POWER_W: Final = 3680.0

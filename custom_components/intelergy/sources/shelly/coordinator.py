@@ -20,13 +20,15 @@ from homeassistant.util import dt as dt_util
 
 from ...backoff import Backoff
 from ...const import DOMAIN, LOGGER
-from ...energy.totalizer import EnergyTotalizer
+from ...energy.totalizer import CounterSemantics, CounterSpec, EnergyTotalizer
 from .const import (
     CONF_HOST,
     CONF_PASSWORD,
     CONF_PORT,
     CONF_USERNAME,
+    DEFAULT_MAX_POWER_W,
     GEN1_POLL_INTERVAL,
+    MAX_POWER_W,
     REQUEST_TIMEOUT,
     RPC_POLL_INTERVAL,
     RPC_USERNAME,
@@ -37,6 +39,23 @@ from .status import DeviceStatus, StatusError, parse_gen1, parse_rpc
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10
+
+
+def counter_spec(model: str | None) -> CounterSpec:
+    """What a Shelly's energy counters do: volatile, in Wh, rated by model.
+
+    Gen1 ``meters[].total`` and Gen2+ ``switch:<n>.aenergy.total`` are kept in
+    RAM: they start again from 0 when the device boots (and Gen2+
+    ``Switch.ResetCounters`` zeroes them). Restarts are told by ``uptime``
+    (Gen1 ``uptime``, Gen2+ ``sys.uptime``). A firmware that kept its counter
+    across a reboot is still counted once: the totalizer sees a counter larger
+    than the device could have used since boot and carries the total on.
+    """
+    return CounterSpec(
+        CounterSemantics.VOLATILE,
+        MAX_POWER_W.get(model or "", DEFAULT_MAX_POWER_W),
+        wh_per_unit=1.0,
+    )
 
 
 def storage_key(entry_id: str) -> str:
@@ -210,7 +229,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
         """Poll at the generation's interval; totals restored from ``stored``."""
         # Before the base class registers async_shutdown with the entry.
         self.backend = backend
-        self.totalizer = EnergyTotalizer(stored)
+        self.totalizer = EnergyTotalizer(counter_spec(None), stored)
         self._store = store
         super().__init__(
             hass,
@@ -252,6 +271,8 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             raise self._failed(err, translation_key="shelly_unreachable") from err
         self._backoff.succeeded()
         ir.async_delete_issue(self.hass, DOMAIN, self._wrong_device_issue)
+        # The device is read: its model rates its counters.
+        self.totalizer.spec = counter_spec(self.backend.identity.model)
         return self._accept(status)
 
     @property
@@ -285,19 +306,8 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             status.uptime,
             {channel.id: channel.energy_wh for channel in status.channels},
         )
-        for channel in update.held:
-            LOGGER.warning(
-                "%s: energy counter of channel %s went down without a reboot; "
-                "holding the total until the counter is confirmed reset",
-                self._host,
-                channel,
-            )
-        for channel in update.reset:
-            LOGGER.info(
-                "%s: energy counter of channel %s was reset; total carried over",
-                self._host,
-                channel,
-            )
+        for decision in update.decisions:
+            LOGGER.warning("%s: %s", self._host, decision.describe("Wh"))
         if update.changed:
             self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
         if status.uptime is not None:
