@@ -5,7 +5,8 @@ its own clock: ``advance(seconds)`` integrates the present load into the EB or D
 register (whichever ``Supply`` says), the day / month counters and their costs,
 drains the balance and moves ``UpdatedOn``. Tests script failures through plain
 attributes (``http_status``, ``delay``, ``raw_body``, ``api_status``,
-``drop_fields``, ``frozen``).
+``drop_fields``, ``frozen``, ``strings``) and ``serve_once`` (fields of the next
+``GetLiveUpdates`` answer only, e.g. a corrupt register).
 
     python -m simulators.elnet --port 8321 --token develop-token   # live, for scripts/develop
 """
@@ -55,6 +56,10 @@ class ElnetSimulator:
         self.api_status = "Success"
         self.drop_fields: set[str] = set()
         self.frozen = False  # advance() leaves UpdatedOn (and all state) alone
+        self.strings = False  # every number served as a string ("Supply": "0")
+        # Fields of the next GetLiveUpdates answer only (then cleared): a corrupt
+        # register, say, with its own "UpdatedOn" (a datetime or the served text).
+        self.serve_once: dict[str, Any] = {}
         self.requests: list[str] = []
         self.url = ""  # set by start()
         self._runner: web.AppRunner | None = None
@@ -110,8 +115,22 @@ class ElnetSimulator:
         data = copy.deepcopy(self.live if name == "GetLiveUpdates" else self.home)
         if name == "GetLiveUpdates":
             data["UpdatedOn"] = self.updated_on.strftime(UPDATED_ON_FORMAT)
+            once, self.serve_once = self.serve_once, {}
+            for key, value in once.items():
+                data[key] = (
+                    value.strftime(UPDATED_ON_FORMAT)
+                    if isinstance(value, datetime)
+                    else value
+                )
         for field in self.drop_fields:
             data.pop(field, None)
+        if self.strings:
+            data = {
+                key: str(value)
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else value
+                for key, value in data.items()
+            }
         if self.api_status != "Success":
             return {
                 "Status": self.api_status,

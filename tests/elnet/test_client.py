@@ -10,9 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 import pytest
 
 from custom_components.intelergy.sources.elnet.client import (
+    LIVE_UPDATES_PATH,
     ElnetApiError,
     ElnetAuthError,
     ElnetClient,
@@ -84,10 +87,55 @@ def test_generator_supply_and_numeric_strings() -> None:
     assert parse_home_data(_home(Meter_SN=42)).meter_serial == "42"
 
 
+@pytest.mark.parametrize("supply", [0, 1, "0", "1", " 1 ", 1.0])
+def test_supply_and_ebdg_status_as_numbers_or_strings(supply: Any) -> None:
+    # Some servers send every number as a string; the source is then "0" / "1".
+    expected = PowerSource.GENERATOR if float(supply) else PowerSource.GRID
+    assert parse_live_updates(_live(Supply=supply)).source is expected
+    assert parse_home_data(_home(EBDGStatus=supply)).source is expected
+
+
+def test_every_number_as_a_string() -> None:
+    live_payload = load_fixture("GetLiveUpdates")
+    home_payload = load_fixture("HomeData")
+    for data in (live_payload["Data"], home_payload["Data"]):
+        for key, value in data.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                data[key] = str(value)
+    live = parse_live_updates(live_payload)
+    home = parse_home_data(home_payload)
+    assert (live.source, live.grid_kwh, live.balance) == (
+        PowerSource.GRID,
+        48808.72,
+        1787.42,
+    )
+    assert (home.source, home.device_id, home.grid_kwh_today) == (
+        PowerSource.GRID,
+        454,
+        10.96,
+    )
+
+
 @pytest.mark.parametrize(
     ("payload", "match"),
     [
         ([], "not a JSON object"),
+        (_live(Supply=[]), "'Supply' is not 0"),
+        (_live(Supply={}), "'Supply' is not 0"),
+        (_live(Supply="2"), "'Supply' is not 0"),
+        (_live(Supply="\u0661"), "'Supply' is not 0"),  # an Arabic-Indic 1
+        (_live(Supply=0.5), "'Supply' is not 0"),
+        (_live(Supply=True), "'Supply' is not 0"),
+        (_live(Supply=None), "'Supply' is not 0"),
+        (_live(Balance=10**400), "'Balance' is not finite"),
+        (_live(Balance="\u0661\u0662"), "'Balance' is not a number"),  # Arabic-Indic
+        (_live(Balance="1_000"), "'Balance' is not a number"),
+        (_live(Balance="x" * 5000), r"'Balance' is not a number: 'x+\.\.\.$"),
+        (_live(EB="1e999"), "'EB' is not finite"),
+        (_live(EB="Infinity"), "'EB' is not a number"),
+        (_live(EB="nan"), "'EB' is not a number"),
+        (_live(UpdatedOn="\u0662\u0665-07-2025 15:56:59"), "bad 'UpdatedOn'"),
+        (_live(UpdatedOn="01-01-0001 00:00:00"), "bad 'UpdatedOn'"),
         ({"Status": "Success", "Data": None}, "no 'Data'"),
         (_live(Balance=None), "'Balance' is missing"),
         (_live(Balance="lots"), "'Balance' is not a number"),
@@ -114,6 +162,11 @@ def test_malformed_live_updates(payload: Any, match: str) -> None:
         ({"IsDG": "yes"}, "'IsDG' is missing or not a boolean"),
         ({"kWhRecToday": None}, "'kWhRecToday' is missing"),
         ({"EBDGStatus": None}, "'EBDGStatus'"),
+        ({"EBDGStatus": [0]}, "'EBDGStatus'"),
+        ({"Meter_SN": 10**5000}, "'Meter_SN' is missing"),
+        ({"Meter_SN": "   "}, "'Meter_SN' is missing"),
+        ({"DeviceId": 10**400}, "'DeviceId' is not finite"),
+        ({"DeviceId": 4.5}, "'DeviceId' is not an integer"),
     ],
 )
 def test_malformed_home_data(changes: dict[str, Any], match: str) -> None:
@@ -126,6 +179,11 @@ def test_failed_status_is_api_error() -> None:
         parse_live_updates({"Status": "Failed", "Message": "No Data", "Data": None})
     with pytest.raises(ElnetApiError, match="status 'Failed'"):
         parse_home_data({"Status": "Failed"})
+    # A message that is not text (even one too big to print) is not echoed.
+    with pytest.raises(ElnetApiError, match="status 'Failed'"):
+        parse_home_data({"Status": "Failed", "Message": 10**5000})
+    with pytest.raises(ElnetApiError, match=r"status \[1, 2\]"):
+        parse_home_data({"Status": [1, 2], "Message": {"a": 1}})
 
 
 @pytest.mark.parametrize(
@@ -210,6 +268,34 @@ async def test_nan_over_the_wire(
     elnet_sim.raw_body = json.dumps(_live(Balance=math.nan))  # JSON "NaN"
     with pytest.raises(ElnetInvalidResponseError, match="not finite"):
         await ElnetClient(elnet_sim.url, TOKEN, session).live_updates()
+
+
+async def test_deeply_nested_json_over_the_wire(
+    elnet_sim: ElnetSimulator, session: aiohttp.ClientSession
+) -> None:
+    elnet_sim.raw_body = "[" * 100_000 + "]" * 100_000  # RecursionError in json
+    with pytest.raises(ElnetInvalidResponseError, match="did not answer JSON"):
+        await ElnetClient(elnet_sim.url, TOKEN, session).live_updates()
+
+
+async def test_undecodable_body(
+    socket_enabled: None, session: aiohttp.ClientSession
+) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(
+            body=b'{"Status": "\xff"}', content_type="application/json", charset="utf-8"
+        )
+
+    app = web.Application()
+    app.router.add_get(LIVE_UPDATES_PATH, handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        client = ElnetClient(str(server.make_url("/")), TOKEN, session)
+        with pytest.raises(ElnetInvalidResponseError, match="did not answer JSON"):
+            await client.live_updates()
+    finally:
+        await server.close()
 
 
 async def test_status_failed_and_missing_fields_over_http(

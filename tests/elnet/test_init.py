@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import logging
+import re
 from typing import Any
 from unittest.mock import patch
 
@@ -244,6 +245,67 @@ async def test_generator_session_spans_restart(
     assert summary["energy_kwh"] == pytest.approx(1.0, abs=0.001)
 
 
+async def test_stale_flip_after_restart_fires_nothing(
+    hass: HomeAssistant,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    changes = async_capture_events(hass, "intelergy_power_source_changed")
+    await setup(hass, elnet_entry)
+    elnet_sim.advance(60)
+    await poll(hass, elnet_entry)
+    updated = elnet_sim.updated_on.replace(tzinfo=dt_util.get_default_time_zone())
+
+    # "Restart": unload writes the Store, a new coordinator reads it back.
+    assert await hass.config_entries.async_unload(elnet_entry.entry_id)
+    await hass.async_block_till_done()
+    stored = hass_storage[storage_key(elnet_entry.entry_id)]["data"]
+    assert dt_util.parse_datetime(stored["last_updated_on"]) == updated
+    assert stored["last_advance"] is not None
+
+    # Home Assistant is down for 11 minutes; the server is stuck on the same
+    # UpdatedOn and now claims the generator.
+    freezer.tick(timedelta(minutes=11))
+    elnet_sim.set_supply(GENERATOR)
+    await setup(hass, elnet_entry)
+    assert elnet_entry.state is ConfigEntryState.LOADED
+    assert state(hass, "sensor", "power_source").state == "grid"
+    assert state(hass, "sensor", "generator_since").state == "unknown"
+    assert elnet_entry.runtime_data.coordinator.tracker.session is None
+    # Stale since before the restart: UpdatedOn has not moved for 11 minutes.
+    assert state(hass, "binary_sensor", "stale").state == STATE_ON
+    assert float(state(hass, "sensor", "grid_energy").state) == pytest.approx(
+        elnet_sim.live["EB"]
+    )
+    await poll(hass, elnet_entry)
+    assert state(hass, "sensor", "power_source").state == "grid"
+    assert changes == []
+
+    elnet_sim.advance(60)  # the meter comes back: the flip is real now
+    await poll(hass, elnet_entry)
+    assert state(hass, "binary_sensor", "stale").state == STATE_OFF
+    assert state(hass, "sensor", "power_source").state == "generator"
+    assert [(e.data["from"], e.data["to"]) for e in changes] == [("grid", "generator")]
+
+
+async def test_server_sending_every_number_as_a_string(
+    hass: HomeAssistant, elnet_sim: ElnetSimulator, elnet_entry: MockConfigEntry
+) -> None:
+    elnet_sim.strings = True  # "Supply": "0", "EB": "48808.72", ...
+    await setup(hass, elnet_entry)
+    assert elnet_entry.state is ConfigEntryState.LOADED
+    assert state(hass, "sensor", "power_source").state == "grid"
+    assert float(state(hass, "sensor", "balance").state) == 1787.42
+    assert float(state(hass, "sensor", "grid_energy").state) == 48808.72
+
+    elnet_sim.set_supply(GENERATOR)  # "Supply": "1"
+    elnet_sim.advance(60)
+    await poll(hass, elnet_entry)
+    assert state(hass, "sensor", "power_source").state == "generator"
+
+
 async def test_recharge_and_low_balance_twice(
     hass: HomeAssistant, elnet_sim: ElnetSimulator, elnet_entry: MockConfigEntry
 ) -> None:
@@ -375,6 +437,104 @@ async def test_register_glitch_does_not_count_twice(
     elnet_sim.advance(3600, load_kw=1.0)
     await poll(hass, elnet_entry)
     assert float(state(hass, "sensor", "grid_energy").state) == pytest.approx(real + 1)
+
+
+def register_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The totalizer decisions logged for the grid register."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "grid_kwh" in r.getMessage()
+    ]
+
+
+async def test_register_decisions_logged_once_and_in_diagnostics(
+    hass: HomeAssistant,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup(hass, elnet_entry)
+    real = elnet_sim.live["EB"]
+    caplog.clear()
+    # A glitch: three polls at 0 within a few minutes, then back.
+    elnet_sim.live["EB"] = 0.0
+    for _ in range(3):
+        elnet_sim.advance(60, load_kw=0.0)
+        await poll(hass, elnet_entry)
+        assert float(state(hass, "sensor", "grid_energy").state) == real
+    [held] = register_warnings(caplog)
+    # The numbers as Decision.describe prints them (48808.72 with 6 digits: 48808.7).
+    assert re.match(
+        rf"ELNET meter {ELNET_SERIAL}: grid_kwh: energy counter 0: "
+        r"held low \(48808\.72? -> 0 kWh, total 48808\.72? kWh\)",
+        held,
+    ), held
+    assert ELNET_TOKEN not in caplog.text
+    elnet_sim.live["EB"] = real
+    elnet_sim.advance(60, load_kw=0.0)
+    await poll(hass, elnet_entry)
+    assert float(state(hass, "sensor", "grid_energy").state) == real
+
+    # The meter is replaced: its register starts again near 0 and stays there.
+    caplog.clear()
+    elnet_sim.live["EB"] = 2.0
+    for _ in range(6):
+        elnet_sim.advance(60, load_kw=1.2)
+        await poll(hass, elnet_entry)
+        assert float(state(hass, "sensor", "grid_energy").state) >= real
+    held, continued = register_warnings(caplog)
+    assert "held low" in held
+    assert "continuation" in continued
+    total = float(state(hass, "sensor", "grid_energy").state)
+    assert real < total < real + 0.12  # 6 minutes at 1.2 kW, nothing doubled
+    elnet_sim.advance(3600, load_kw=1.0)
+    await poll(hass, elnet_entry)
+    assert float(state(hass, "sensor", "grid_energy").state) == pytest.approx(
+        total + 1.0
+    )
+
+    energy = elnet_entry.runtime_data.diagnostics()["energy"]
+    assert energy["semantics"] == "persistent"
+    assert energy["max_power_w"] == 50_000.0
+    assert energy["stats"]["continuations"] == 1
+    assert energy["stats"]["glitches"] == 1
+    assert energy["channels"]["0"]["counter"] == pytest.approx(elnet_sim.live["EB"])
+
+
+async def test_old_store_layout_keeps_its_registers(
+    hass: HomeAssistant,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    # What the integration stored before the totalizer: the held registers, one
+    # of them above what the server now says (the old rule was holding it).
+    hass_storage[storage_key(elnet_entry.entry_id)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": storage_key(elnet_entry.entry_id),
+        "data": {
+            "source": "grid",
+            "session": None,
+            "low_balance_notified": False,
+            "balance": 1790.0,
+            "day_start_balance": 1800.0,
+            "registers": {"grid_kwh": 48810.0, "generator_kwh": 470.0},
+        },
+    }
+    await setup(hass, elnet_entry)
+    # Nothing lost: the held grid total stays; the generator's use since counts.
+    assert float(state(hass, "sensor", "grid_energy").state) == 48810.0
+    assert float(state(hass, "sensor", "generator_energy").state) == 477.24
+    elnet_sim.live["EB"] = 48810.5
+    elnet_sim.advance(60, load_kw=0.0)
+    await poll(hass, elnet_entry)
+    assert float(state(hass, "sensor", "grid_energy").state) == 48810.5
+    assert await hass.config_entries.async_unload(elnet_entry.entry_id)
+    stored = hass_storage[storage_key(elnet_entry.entry_id)]["data"]
+    assert "registers" not in stored
+    assert stored["energy"]["channels"]["0"]["counter"] == 48810.5
 
 
 async def test_401_while_running_starts_reauth(

@@ -54,7 +54,7 @@ class ElnetSource:
         return [ElnetBinarySensor(self.coordinator, d, info) for d in BINARY_SENSORS]
 
     def diagnostics(self) -> dict[str, Any]:
-        """Last reading and tracker state (the entry data is redacted by the caller)."""
+        """Last reading, tracker state and energy counters (redacted by the caller)."""
         coordinator = self.coordinator
         data = coordinator.data
         return {
@@ -68,7 +68,14 @@ class ElnetSource:
             "home": asdict(data.home),
             "source": str(data.source),
             "stale": data.stale,
-            "tracker": coordinator.tracker.as_dict(),
+            # The event state; the energy counters (spec, decisions counted,
+            # channels, holds) come from the totalizer itself.
+            "tracker": {
+                key: value
+                for key, value in coordinator.tracker.as_dict().items()
+                if key != "energy"
+            },
+            "energy": coordinator.tracker.energy.diagnostics(),
         }
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import MAXYEAR, MINYEAR, UTC, datetime, tzinfo
 from enum import StrEnum
 import json
 import math
+import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -55,9 +56,6 @@ class PowerSource(StrEnum):
 
     GRID = "grid"  # EB: electricity board
     GENERATOR = "generator"  # DG: diesel generator
-
-
-_SOURCES: Final = {0: PowerSource.GRID, 1: PowerSource.GENERATOR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,32 +112,79 @@ def normalize_base_url(url: str) -> str:
     return url
 
 
+# A number as a string: ASCII digits only (``float()`` alone also takes "1_000",
+# Arabic-Indic or fullwidth digits and "infinity"); surrounding whitespace allowed.
+_NUMBER: Final = re.compile(
+    r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*", re.ASCII
+)
+# ``UpdatedOn`` before strptime (whose ``%d`` etc. take any Unicode digit).
+_UPDATED_ON: Final = re.compile(
+    r"\d{1,2}-\d{1,2}-\d{4} \d{1,2}:\d{1,2}:\d{1,2}", re.ASCII
+)
+_SHOWN_MAX: Final = 60  # characters of a bad value quoted in an error message
+
+
+def _shown(value: Any) -> str:
+    """``value`` for an error message: short, and never failing."""
+    try:
+        text = repr(value)
+    except ValueError, RecursionError:  # an integer too long to print; deep nesting
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 3] + "..."
+
+
 def _data(payload: Any) -> Mapping[str, Any]:
     if not isinstance(payload, Mapping):
         raise ElnetInvalidResponseError("response is not a JSON object")
     status = payload.get("Status")
     if status != "Success":
         message = payload.get("Message")
-        raise ElnetApiError(str(message) if message else f"status {status!r}")
+        if isinstance(message, str) and message.strip():
+            raise ElnetApiError(message.strip()[:200])
+        raise ElnetApiError(f"status {_shown(status)}")
     data = payload.get("Data")
     if not isinstance(data, Mapping):
         raise ElnetInvalidResponseError("response has no 'Data' object")
     return data
 
 
+def _to_float(value: Any) -> float | None:
+    """A JSON number or numeric string as a float (maybe infinite); else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return float(value) if _NUMBER.fullmatch(value) else None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond float: not finite
+            return math.inf
+    return value if isinstance(value, float) else None
+
+
 def _number(data: Mapping[str, Any], key: str) -> float:
     value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if type(value) is float and math.isfinite(value):  # the usual case, fast
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ElnetInvalidResponseError(f"field {key!r} is missing or not a number")
-    try:
-        number = float(value)
-    except ValueError:
+    number = _to_float(value)
+    if number is None:
         raise ElnetInvalidResponseError(
-            f"field {key!r} is not a number: {value!r}"
-        ) from None
+            f"field {key!r} is not a number: {_shown(value)}"
+        )
     if not math.isfinite(number):
-        raise ElnetInvalidResponseError(f"field {key!r} is not finite: {value!r}")
+        raise ElnetInvalidResponseError(f"field {key!r} is not finite: {_shown(value)}")
     return number
+
+
+def _integer(data: Mapping[str, Any], key: str) -> int:
+    number = _number(data, key)
+    if not number.is_integer():
+        raise ElnetInvalidResponseError(
+            f"field {key!r} is not an integer: {_shown(data.get(key))}"
+        )
+    return int(number)
 
 
 def _flag(data: Mapping[str, Any], key: str) -> bool:
@@ -150,24 +195,39 @@ def _flag(data: Mapping[str, Any], key: str) -> bool:
 
 
 def _source(data: Mapping[str, Any], key: str) -> PowerSource:
-    value = data.get(key)
-    if isinstance(value, bool) or value not in _SOURCES:
-        raise ElnetInvalidResponseError(
-            f"field {key!r} is not 0 (grid) or 1 (generator)"
-        )
-    return _SOURCES[value]
+    """0 / 1, as a number or a string ("0", " 1 ", "1.0"): servers send either."""
+    number = _to_float(data.get(key))
+    if number == 0:
+        return PowerSource.GRID
+    if number == 1:
+        return PowerSource.GENERATOR
+    raise ElnetInvalidResponseError(
+        f"field {key!r} is not 0 (grid) or 1 (generator): {_shown(data.get(key))}"
+    )
+
+
+def _updated_on(data: Mapping[str, Any], tz: tzinfo) -> datetime:
+    """``UpdatedOn``, local time in ``tz``; a date HA can convert and store."""
+    updated_on = data.get("UpdatedOn")
+    if not isinstance(updated_on, str):
+        raise ElnetInvalidResponseError("field 'UpdatedOn' is missing or not a string")
+    stamp: datetime | None = None
+    if _UPDATED_ON.fullmatch(updated_on):
+        try:
+            stamp = datetime.strptime(updated_on, UPDATED_ON_FORMAT).replace(tzinfo=tz)
+            stamp.astimezone(UTC)
+        except ValueError, OverflowError:
+            stamp = None
+    # Years 1 and 9999 overflow when HA converts them to another zone.
+    if stamp is None or not MINYEAR < stamp.year < MAXYEAR:
+        raise ElnetInvalidResponseError(f"bad 'UpdatedOn': {_shown(updated_on)}")
+    return stamp
 
 
 def parse_live_updates(payload: Any, tz: tzinfo = UTC) -> LiveUpdate:
     """Parse a ``GetLiveUpdates`` answer; ``UpdatedOn`` is local time in ``tz``."""
     data = _data(payload)
-    updated_on = data.get("UpdatedOn")
-    if not isinstance(updated_on, str):
-        raise ElnetInvalidResponseError("field 'UpdatedOn' is missing or not a string")
-    try:
-        stamp = datetime.strptime(updated_on, UPDATED_ON_FORMAT).replace(tzinfo=tz)
-    except ValueError:
-        raise ElnetInvalidResponseError(f"bad 'UpdatedOn': {updated_on!r}") from None
+    stamp = _updated_on(data, tz)
     return LiveUpdate(
         source=_source(data, "Supply"),
         present_load_kw=_number(data, "PresentLoad"),
@@ -181,22 +241,31 @@ def parse_live_updates(payload: Any, tz: tzinfo = UTC) -> LiveUpdate:
     )
 
 
+def _serial(data: Mapping[str, Any]) -> str:
+    serial = data.get("Meter_SN")
+    text = ""
+    if isinstance(serial, str):
+        text = serial.strip()
+    elif isinstance(serial, int) and not isinstance(serial, bool):
+        try:
+            text = str(serial)
+        except ValueError:  # an integer too long to print is no serial
+            text = ""
+    if not text:
+        raise ElnetInvalidResponseError("field 'Meter_SN' is missing")
+    return text
+
+
 def parse_home_data(payload: Any) -> HomeData:
     """Parse a ``HomeData`` answer."""
     data = _data(payload)
-    serial = data.get("Meter_SN")
-    if (
-        isinstance(serial, bool)
-        or not isinstance(serial, (str, int))
-        or not str(serial)
-    ):
-        raise ElnetInvalidResponseError("field 'Meter_SN' is missing")
+    serial = _serial(data)
     relay = data.get("RelStatus")
     if not isinstance(relay, str) or relay.upper() not in ("ON", "OFF"):
         raise ElnetInvalidResponseError("field 'RelStatus' is not 'ON' or 'OFF'")
     return HomeData(
-        device_id=int(_number(data, "DeviceId")),
-        meter_serial=str(serial).strip(),
+        device_id=_integer(data, "DeviceId"),
+        meter_serial=serial,
         balance=_number(data, "MeterBal"),
         relay_on=relay.upper() == "ON",
         source=_source(data, "EBDGStatus"),
@@ -255,9 +324,11 @@ class ElnetClient:
             raise ElnetConnectionError(f"timeout requesting {path}") from err
         except aiohttp.ClientError as err:
             raise ElnetConnectionError(f"cannot reach {path}: {err}") from err
+        except UnicodeDecodeError as err:  # not text in its declared charset
+            raise ElnetInvalidResponseError(f"{path} did not answer JSON") from err
         try:
             return json.loads(text)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: deep nesting
             raise ElnetInvalidResponseError(f"{path} did not answer JSON") from err
 
     async def live_updates(self) -> LiveUpdate:

@@ -14,3 +14,6 @@ MIN_SCAN_INTERVAL: Final = 10
 MAX_SCAN_INTERVAL: Final = 3600
 DEFAULT_LOW_BALANCE_THRESHOLD: Final = 200.0  # in the account's currency
 REQUEST_TIMEOUT: Final = 10.0  # seconds, per request
+# The most a flat's supply can deliver: a register rising faster than this between
+# two readings (x 1.5 + a minute, see energy/totalizer.py) is not consumption.
+MAX_SUPPLY_POWER_W: Final = 50_000.0

@@ -145,15 +145,20 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
             )
         for event in tracker.update(live, home, now):
             self._fire(event)
+        for decision in tracker.decisions:  # each once, when it is taken
+            LOGGER.warning(
+                "%s: %s", self.config_entry.title, tracker.describe(decision)
+            )
         self._store.async_delay_save(tracker.as_dict, SAVE_DELAY)
-        # update() has accepted at least this reading, so these are set.
+        # update() has accepted or shown at least this reading, so these are set.
         assert tracker.last_live is not None  # noqa: S101
         assert tracker.last_home is not None  # noqa: S101
-        assert tracker.source is not None  # noqa: S101
         return ElnetData(
             live=tracker.last_live,
             home=tracker.last_home,
-            source=tracker.source,
+            source=tracker.last_live.source
+            if tracker.source is None
+            else tracker.source,
             stale=tracker.is_stale(now),
             low_balance=tracker.low_balance,
             generator_since=None

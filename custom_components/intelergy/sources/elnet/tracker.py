@@ -1,25 +1,45 @@
-"""What changes between ELNET readings: events and persisted state (no HA imports).
+"""What changes between ELNET readings: events, energy totals, persisted state.
 
-``ElnetTracker.update`` takes each new pair of readings and returns the events it
-implies. Its state (accepted power source, open generator session, low-balance
-latch, last balance, start-of-day balance) round-trips through ``as_dict`` /
-``from_dict`` so a generator session that spans a restart keeps its true start.
+No Home Assistant imports. ``ElnetTracker.update`` takes each pair of readings and
+returns the events it implies. A reading is new only when its ``UpdatedOn``
+advanced past the last accepted one; that stamp and the time it last advanced
+are persisted with the rest of the state (accepted power source, open generator
+session, low-balance latch, last balance, start-of-day balance, energy
+counters), so after a restart a reading the server has not refreshed is still
+not new (it fires nothing, cannot flip the source) and stays stale, and a
+generator session that spans a restart keeps its true start.
+
+The cumulative registers (EB, DG, solar) go through the project's counter model,
+``EnergyTotalizer``: one channel per register, a persistent utility register
+with no restart evidence. The entities show its totals, which never go down: a
+dip that comes back is a glitch, a register that stays lower for 5 minutes is a
+continuation (a replaced meter: nothing doubled or lost), a rise more than the
+supply could deliver is never counted. It runs on the meter's clock
+(``UpdatedOn``): the energy a register can gain between two readings is bounded
+by the meter time between them, and only new readings reach it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-import logging
+import math
 from typing import Any, Final
 
+from ...energy.totalizer import CounterSemantics, CounterSpec, Decision, EnergyTotalizer
 from .client import HomeData, LiveUpdate, PowerSource
+from .const import MAX_SUPPLY_POWER_W
 
-_LOGGER = logging.getLogger(__name__)
-
-# Cumulative registers: a value below the last accepted one is a server glitch,
-# never a real reset (the recorder would count the jump back up twice).
-REGISTERS: Final = ("grid_kwh", "generator_kwh", "solar_kwh")
+# The cumulative registers and their fixed totalizer channels.
+REGISTER_CHANNELS: Final = {"grid_kwh": 0, "generator_kwh": 1, "solar_kwh": 2}
+REGISTERS: Final = tuple(REGISTER_CHANNELS)
+ENERGY_SPEC: Final = CounterSpec(
+    semantics=CounterSemantics.PERSISTENT,
+    max_power_w=MAX_SUPPLY_POWER_W,
+    wh_per_unit=1000.0,  # the registers count kWh
+    resolution=0.01,
+)
 
 EVENT_POWER_SOURCE_CHANGED: Final = "intelergy_power_source_changed"
 EVENT_RECHARGE: Final = "intelergy_recharge"
@@ -59,10 +79,15 @@ class ElnetTracker:
     low_balance_notified: bool = False
     balance: float | None = None
     day_start_balance: float | None = None
-    registers: dict[str, float] = field(default_factory=dict)
-    held: set[str] = field(default_factory=set)
-    last_updated_on: datetime | None = None
-    last_advance: datetime | None = None
+    energy: EnergyTotalizer = field(
+        default_factory=lambda: EnergyTotalizer(ENERGY_SPEC), repr=False
+    )
+    # The totalizer's decisions of the last update, for the caller to log.
+    decisions: list[Decision] = field(default_factory=list, repr=False)
+    # An older layout's held registers, until the first reading starts the counters.
+    legacy_registers: dict[str, float] = field(default_factory=dict)
+    last_updated_on: datetime | None = None  # the last accepted reading's UpdatedOn
+    last_advance: datetime | None = None  # when UpdatedOn last advanced
     last_live: LiveUpdate | None = field(default=None, repr=False)
     last_home: HomeData | None = field(default=None, repr=False)
 
@@ -83,13 +108,32 @@ class ElnetTracker:
         """Accept a new reading taken at ``now``; return the events it implies.
 
         A reading whose ``UpdatedOn`` does not advance is not new: it changes no
-        state and raises no event, so a stale server cannot flip the source.
+        state and raises no event, so a stale server cannot flip the source, also
+        right after a restart. Then it is only shown (with the accepted source and
+        the totals) if nothing has been shown since the restart.
         """
+        self.decisions = []
         if not self.is_new(live):
+            if self.last_live is None:
+                source = live.source if self.source is None else self.source
+                self.last_live = self._with_totals(replace(live, source=source))
+                self.last_home = home
             return []
         self.last_updated_on = live.updated_on
         self.last_advance = now
-        live = self._hold_registers(live)
+        meter_time = live.updated_on.timestamp()
+        if self.legacy_registers:
+            self._start_from_legacy(live, meter_time)
+        counted = self.energy.update(
+            meter_time,
+            None,  # a utility register gives no restart evidence
+            {
+                channel: getattr(live, name)
+                for name, channel in REGISTER_CHANNELS.items()
+            },
+        )
+        self.decisions = counted.decisions
+        live = self._with_totals(live)
         self.last_live = live
         self.last_home = home
         events: list[Event] = []
@@ -99,32 +143,48 @@ class ElnetTracker:
             self.day_start_balance = live.balance
         return events
 
-    def _hold_registers(self, live: LiveUpdate) -> LiveUpdate:
+    def _start_from_legacy(self, live: LiveUpdate, meter_time: float) -> None:
+        """Start the counters from an older layout's held registers.
+
+        When they were read is unknown, so the rise since cannot be judged: a
+        register at or above its held value starts the counter where it is (as the
+        old rule took it: nothing lost, nothing doubled), one below it starts at
+        the held value, which the totalizer then holds (a glitch) or continues
+        from (a replaced meter).
+        """
+        stored = self.energy.as_dict()
+        for name, held in self.legacy_registers.items():
+            if getattr(live, name) < held:
+                stored["channels"][str(REGISTER_CHANNELS[name])] = {
+                    "offset": 0.0,
+                    "counter": held,
+                    "at": meter_time,
+                }
+        self.legacy_registers = {}
+        self.energy = EnergyTotalizer(ENERGY_SPEC, stored)
+
+    def _with_totals(self, live: LiveUpdate) -> LiveUpdate:
+        """``live`` with each register replaced by its lifetime total."""
+
+        def total(name: str) -> float:
+            value = self.energy.total(REGISTER_CHANNELS[name])
+            if value is None:  # not counted yet: as read, never below an old hold
+                value = max(getattr(live, name), self.legacy_registers.get(name, 0.0))
+            return round(value, 6)
+
         return replace(
             live,
-            grid_kwh=self._hold("grid_kwh", live.grid_kwh),
-            generator_kwh=self._hold("generator_kwh", live.generator_kwh),
-            solar_kwh=self._hold("solar_kwh", live.solar_kwh),
+            grid_kwh=total("grid_kwh"),
+            generator_kwh=total("generator_kwh"),
+            solar_kwh=total("solar_kwh"),
         )
 
-    def _hold(self, name: str, value: float) -> float:
-        last = self.registers.get(name)
-        if last is not None and value < last:
-            if name not in self.held:  # log once per episode, not every poll
-                self.held.add(name)
-                _LOGGER.warning(
-                    "Holding %s at %s kWh: the server reports %s (a glitch, "
-                    "or a replaced meter)",
-                    name,
-                    last,
-                    value,
-                )
-            return last
-        if name in self.held:
-            self.held.discard(name)
-            _LOGGER.info("%s advances again from %s kWh", name, value)
-        self.registers[name] = value
-        return value
+    @staticmethod
+    def describe(decision: Decision) -> str:
+        """A totalizer decision as one log line, naming the register."""
+        names = {channel: name for name, channel in REGISTER_CHANNELS.items()}
+        name = names.get(decision.channel, str(decision.channel))
+        return f"{name}: {decision.describe('kWh')}"
 
     def _track_source(
         self, live: LiveUpdate, home: HomeData, events: list[Event]
@@ -228,21 +288,37 @@ class ElnetTracker:
             "low_balance_notified": self.low_balance_notified,
             "balance": self.balance,
             "day_start_balance": self.day_start_balance,
-            "registers": dict(self.registers),
+            "last_updated_on": _iso(self.last_updated_on),
+            "last_advance": _iso(self.last_advance),
+            "energy": self.energy.as_dict(),
+            # Until the first reading after an upgrade: the old layout's registers.
+            **(
+                {"registers": dict(self.legacy_registers)}
+                if self.legacy_registers
+                else {}
+            ),
         }
 
     @classmethod
-    def from_dict(
-        cls, low_balance_threshold: float, data: dict[str, Any]
-    ) -> ElnetTracker:
-        """Restore from ``as_dict`` output; unknown or broken data starts afresh."""
+    def from_dict(cls, low_balance_threshold: float, data: Any) -> ElnetTracker:
+        """Restore from ``as_dict`` output or an older layout.
+
+        Broken event state starts afresh; the energy counters are restored on their
+        own (a broken channel starts again from its next reading). Layouts before
+        ``energy`` held ``registers`` (the highest value seen of each): they become
+        the counters' starting state at the first reading (``_start_from_legacy``),
+        so an upgrade neither loses nor doubles energy. Layouts before
+        ``last_updated_on`` take the first reading as new.
+        """
         tracker = cls(low_balance_threshold)
+        if not isinstance(data, Mapping):
+            return tracker
         try:
             if data.get("source") is not None:
                 tracker.source = PowerSource(data["source"])
             if (session := data.get("session")) is not None:
                 tracker.session = GeneratorSession(
-                    datetime.fromisoformat(session["started"]),
+                    _aware(session["started"]),
                     float(session["start_kwh"]),
                     float(session["start_cost_month"]),
                 )
@@ -250,11 +326,47 @@ class ElnetTracker:
             for key in ("balance", "day_start_balance"):
                 if data.get(key) is not None:
                     setattr(tracker, key, float(data[key]))
-            tracker.registers = {
-                name: float(value)
-                for name, value in data.get("registers", {}).items()
-                if name in REGISTERS
-            }
+            for key in ("last_updated_on", "last_advance"):
+                if data.get(key) is not None:
+                    setattr(tracker, key, _aware(data[key]))
         except AttributeError, KeyError, TypeError, ValueError:
-            return cls(low_balance_threshold)
+            tracker = cls(low_balance_threshold)
+        stored = data.get("energy")
+        tracker.energy = EnergyTotalizer(
+            ENERGY_SPEC, stored if isinstance(stored, Mapping) else None
+        )
+        tracker.legacy_registers = {
+            name: value
+            for name, value in _registers(data.get("registers")).items()
+            if tracker.energy.total(REGISTER_CHANNELS[name]) is None
+        }
         return tracker
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _aware(value: Any) -> datetime:
+    """A stored ISO time with its offset; ``ValueError`` if naive or not a string."""
+    stamp = datetime.fromisoformat(value)  # TypeError if not a string
+    if stamp.tzinfo is None:
+        raise ValueError(f"naive time {value!r}")
+    return stamp
+
+
+def _registers(stored: Any) -> dict[str, float]:
+    """An older layout's held registers (the highest value seen of each)."""
+    if not isinstance(stored, Mapping):
+        return {}
+    registers: dict[str, float] = {}
+    for name in REGISTERS:
+        value = stored.get(name)
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value >= 0
+        ):
+            registers[name] = float(value)
+    return registers
