@@ -135,3 +135,14 @@ def test_ledger_survives_its_store_and_forgets_old_outages() -> None:
 def test_hour_start() -> None:
     assert hour_start(T0 + 3599.9) == T0
     assert hour_start(T0) == T0
+
+
+def test_corrupt_stored_backlogs_are_dropped_or_bounded() -> None:
+    stored = {
+        "inf": {"baseline": None, "hours": {}, "refused": float("inf")},
+        "old": {"baseline": [0.0, 1.0, 0.0], "hours": {"0": [60.0, 1.5, 60.0, 1.5]}},
+    }
+    ledger = BacklogLedger(stored)
+    assert list(ledger.episodes) == ["old"]
+    rows = ledger.episodes["old"].rows(now=T0)  # 1970: bounded, not 490,000 hours
+    assert 0 < len(rows) <= 366 * 24 + 1

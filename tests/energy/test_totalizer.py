@@ -263,3 +263,13 @@ def test_decisions_describe_themselves_with_the_numbers() -> None:
     diagnostics = totalizer.diagnostics()
     assert diagnostics["semantics"] == "persistent"
     assert diagnostics["stats"]["continuations"] == 1
+
+
+def test_integers_too_large_for_a_float_are_no_reading() -> None:
+    totalizer = EnergyTotalizer(VOLATILE_WH)
+    totalizer.update(0, 100, {0: 5.0})
+    update = totalizer.update(10, 10**400, {0: 10**400})
+    assert update.totals == {0: 5.0}
+    assert not update.restarted
+    stored = {"uptime": 10**400, "channels": {"0": {"offset": 10**400, "counter": 1}}}
+    assert EnergyTotalizer(VOLATILE_WH, stored).as_dict()["channels"] == {}

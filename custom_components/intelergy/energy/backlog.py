@@ -35,6 +35,7 @@ HOUR: Final = 3600
 # baselines come from, are purged after 10 days by default).
 KEEP_SECONDS: Final = 14 * 86400
 KEEP_EPISODES: Final = 50
+MAX_HOURS: Final = 366 * 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,9 @@ class Episode:
             states.append(value)
         last_hour = min(hour_start(times[-1]), hour_start(now) - HOUR)
         rows: list[HourRow] = []
-        hour = hour_start(times[0])
+        # No outage is older than the recorder's statistics it continues from
+        # (a year); a corrupt stored time must not make this loop for ever.
+        hour = max(hour_start(times[0]), last_hour - MAX_HOURS * HOUR)
         while hour <= last_hour:
             state = _interpolate(times, states, hour + HOUR)
             rows.append(HourRow(hour, state, sum0 + state - state0))
@@ -192,7 +195,7 @@ class BacklogLedger:
         for key, value in (stored or {}).items():
             try:
                 self.episodes[str(key)] = Episode.from_dict(value)
-            except AttributeError, KeyError, TypeError, ValueError:
+            except AttributeError, KeyError, OverflowError, TypeError, ValueError:
                 continue
 
     def episode(self, key: str, baseline: tuple[float, float, float] | None) -> Episode:

@@ -332,7 +332,8 @@ class EnergyTotalizer:
     ) -> TotalizerUpdate:
         """Take one reading; ``now`` is the receiver's wall time in seconds."""
         result = TotalizerUpdate()
-        if uptime is not None and not (math.isfinite(uptime) and uptime >= 0):
+        uptime = _number(uptime)
+        if uptime is not None and uptime < 0:
             uptime = None
         restarted = self.restarted(now, uptime, boot)
         if restarted:
@@ -349,10 +350,10 @@ class EnergyTotalizer:
             self.boot = boot
             result.changed = True
         for channel, counter in counters.items():
-            if counter is not None and math.isfinite(counter) and counter >= 0:
+            if (value := _number(counter)) is not None and value >= 0:
                 self._take(
                     channel,
-                    float(counter),
+                    value,
                     now,
                     restarted=restarted,
                     uptime=uptime,
@@ -683,10 +684,14 @@ class EnergyTotalizer:
 
 
 def _number(value: Any) -> float | None:
-    """A finite number from the store, else ``None``."""
+    """A finite float from ``value`` (an int too large for a float too), else ``None``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _or(value: float | None, default: float) -> float:
