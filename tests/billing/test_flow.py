@@ -165,6 +165,37 @@ async def test_tariff_errors(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+async def test_tables_under_which_the_bill_decreases_are_refused(
+    hass: HomeAssistant,
+) -> None:
+    """A table cheaper than the one before it: its own, translated message."""
+    form = await start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        form["flow_id"], {**SETTINGS, "tariff_type": "tables"}
+    )
+    rows = [
+        {"table_upto": 1.0, "upto": 1.0, "rate": 1.667},
+        {"rate": 0.0},
+    ]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"slabs": rows}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "tariff_decreases"}
+    assert result["description_placeholders"] == {
+        "limit": "1",
+        "kwh": "1",
+        "charge": "1.667",
+        "next_charge": "0",
+    }
+    # Fixed (the open-ended table dearer), the flow goes on.
+    rows[1] = {"rate": 2.0}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"slabs": rows}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
 async def test_whole_bill_tables_rolling_cycle_and_tou(hass: HomeAssistant) -> None:
     """Tamil Nadu style: up to 500 kWh one table, above it another; 60-day cycles."""
     form = await start(hass)

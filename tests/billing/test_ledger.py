@@ -5,20 +5,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 import itertools
+import math
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.intelergy.energy.tariff import (
+    MAX_AMOUNT,
     MonthlyCycle,
     RollingCycle,
     Slab,
     Tariff,
+    TariffError,
     TouBand,
 )
 from custom_components.intelergy.sources.billing.ledger import (
     Charges,
+    LedgerError,
     Part,
     allocate,
     band_energy,
@@ -32,6 +36,7 @@ from custom_components.intelergy.sources.billing.ledger import (
     plan,
     price,
     price_part,
+    to_kwh,
 )
 
 D = Decimal
@@ -280,3 +285,73 @@ def test_rolling_cycles_plan() -> None:
         date(2026, 5, 1),
     ]
     assert [p.complete for p in parts] == [True, True, False]
+
+
+# --- Regressions: absurd sums and weights once crashed with foreign errors -------
+
+
+@pytest.mark.parametrize("value", [1e25, math.inf, math.nan, -math.inf])
+def test_energy_the_tariff_cannot_take_is_a_ledger_error(value: float) -> None:
+    # 1e25 and inf were decimal.InvalidOperation; NaN went on as Decimal("NaN").
+    with pytest.raises(LedgerError):
+        to_kwh(value)
+    assert issubclass(LedgerError, TariffError)  # callers catching TariffError
+
+
+def test_energy_up_to_the_tariff_maximum_is_taken() -> None:
+    assert to_kwh(float(MAX_AMOUNT)) == MAX_AMOUNT
+    assert to_kwh(-5.0) == 0
+    assert to_kwh(1e-300) == 0
+    with pytest.raises(LedgerError):
+        to_kwh(float(MAX_AMOUNT) * 1.01)
+
+
+@pytest.mark.parametrize("weight", [math.nan, math.inf, -math.inf])
+def test_weights_that_are_not_finite_are_ledger_errors(weight: float) -> None:
+    # NaN was ValueError, inf OverflowError (from Fraction).
+    with pytest.raises(LedgerError, match="weight"):
+        allocate(D("1.00"), {"a": 1.0, "b": weight})
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-Infinity", "1E+999999"])
+def test_amounts_that_cannot_be_shared_are_ledger_errors(amount: str) -> None:
+    # NaN was InvalidOperation, inf OverflowError; 1E+999999 built a huge int.
+    with pytest.raises(LedgerError, match="amount"):
+        allocate(D(amount), {"a": 1.0})
+
+
+def test_tou_energy_above_the_total_is_cut_at_once() -> None:
+    # The cut went one Wh at a time: 2 x 1 GWh of TOU energy over a total of
+    # 1 GWh took a billion steps (the event loop hung).
+    tariff = Tariff(
+        "INR",
+        slabs=(Slab(None, D(5)),),
+        tou_bands=(TouBand("night", 22, 6, D(3)), TouBand("peak", 18, 22, D(8))),
+    )
+    bill = bill_at(tariff, 1e6, {"night": 1e6, "peak": 1e6})
+    assert [(line.band, line.kwh) for line in bill.tou_lines] == [
+        ("night", D(500000)),
+        ("peak", D(500000)),
+    ]
+    odd = bill_at(tariff, 0.003, {"night": 0.005, "peak": 0.004})
+    assert [line.kwh for line in odd.tou_lines] == [D("0.002"), D("0.001")]
+    within = bill_at(tariff, 0.005, {"night": 0.004, "peak": 0.0})
+    assert [(line.band, line.kwh) for line in within.tou_lines] == [
+        ("night", D("0.004"))
+    ]
+
+
+def test_a_dip_across_a_part_never_gives_negative_energy() -> None:
+    # The sensor reads 0.25 kWh when the day starts and 0 when it ends. The
+    # fixed charge's accrual kept the total up, so the dip guard (totals only)
+    # did not fire: the day came out at -0.25 kWh and a -0.88 energy charge.
+    whole = cycle_part()
+    day = datetime(2026, 9, 10, tzinfo=UTC)
+    part = Part(SEP, whole.cycle_start, whole.cycle_end, day, day + timedelta(days=1))
+    priced = price_part(SEED, part, {"sensor.a": {day: 0.25, part.end: 0.0}})
+    charges = priced.charges
+    assert (charges.kwh, charges.energy_charge, charges.slabs) == (0, 0, ())
+    # What the day adds is its share of the fixed charge (and its tax) only.
+    assert charges.fixed_charge == D("1.67")  # 50 / 30 days, rounded per bill
+    assert charges.total == charges.fixed_charge + charges.tax > 0
+    assert priced.sensor_cost == {"sensor.a": charges.total}

@@ -68,3 +68,23 @@ def test_bad_values() -> None:
         forecast([], math.nan, NOW)
     history = [*hourly(100.0, 1.0, 48), (NOW - timedelta(hours=3), math.inf)]
     assert forecast(history, 52.0, NOW).daily_burn == pytest.approx(24.0)
+
+
+def test_a_depletion_date_beyond_the_calendar_is_not_given() -> None:
+    # A huge balance spent slowly: timedelta(days=1e10) was OverflowError.
+    history = [(NOW - timedelta(days=1), 1e10 + 1.0)]
+    result = forecast(history, 1e10, NOW)
+    assert result.daily_burn == pytest.approx(1.0)
+    assert result.days_left == pytest.approx(1e10)
+    assert result.depletes_at is None
+
+
+def test_spending_too_large_to_add_up_is_not_a_crash() -> None:
+    # math.fsum raised OverflowError ("intermediate overflow").
+    history = [
+        (NOW - timedelta(hours=hours), balance)
+        for hours, balance in ((30, 1e308), (29, 0.0), (28, 1e308), (27, 0.0))
+    ]
+    result = forecast(history, 1.0, NOW)
+    assert result.days_left == 0.0
+    assert result.depletes_at == NOW

@@ -733,3 +733,55 @@ def test_an_active_anomaly_without_its_episode_is_dropped_and_vice_versa() -> No
 def test_settings_that_cannot_work_are_refused(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"must|cannot|more"):
         DetectorConfig(**settings)
+
+
+# --- Regressions: absurd readings once made the state invalid JSON -------------
+
+
+def test_absurd_readings_keep_the_state_finite() -> None:
+    # 1.7e308 W every 10 s: the integrated energy overflowed to inf and then NaN,
+    # which HA's Store (strict JSON) cannot save.
+    detector = Detector()
+    for i in range(20_000):
+        detector.update(T0 + 10 * i, 1.7e308, 1.7e308, 1.7e308)
+    state = detector.as_dict()
+    json.dumps(state, allow_nan=False)
+    assert detector.energy_kwh == 0.0  # absurd readings are skipped
+    assert detector.active == {}
+
+
+def test_a_reading_without_a_real_time_is_skipped() -> None:
+    # A NaN timestamp was stored as the last reading's time.
+    detector = Detector()
+    assert detector.update(math.nan, 100.0) == []
+    assert detector.update(math.inf, 100.0, 300.0, 20.0) == []
+    json.dumps(detector.as_dict(), allow_nan=False)
+    assert detector.as_dict() == Detector().as_dict()
+
+
+def test_a_day_energy_that_is_not_a_real_number_is_not_kept() -> None:
+    # end_of_day(kwh=inf) kept inf among the days.
+    detector = Detector()
+    detector.update(T0, 1000.0)
+    detector.update(T0 + 60, 1000.0)
+    assert detector.end_of_day(T0 + 120, "2026-11-23", math.inf) == []
+    assert detector.as_dict()["days"] == [["2026-11-23", pytest.approx(1000 / 30_000)]]
+    assert detector.end_of_day(math.nan, "2026-11-24", 1.0) == []
+    json.dumps(detector.as_dict(), allow_nan=False)
+
+
+def test_a_stored_state_with_non_finite_numbers_starts_those_parts_again() -> None:
+    state = learned().as_dict()
+    state["baseline"]["level"] = math.inf
+    state["power"]["kwh"] = math.nan
+    restored = Detector(None, state)
+    assert restored.baseline is None
+    json.dumps(restored.as_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("name", ["k", "min_watts", "debounce_s", "max_gap_s"])
+def test_settings_that_are_not_real_numbers_are_refused(name: str) -> None:
+    # NaN passed every check (every comparison with NaN is false).
+    for value in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="finite"):
+            DetectorConfig(**{name: value})

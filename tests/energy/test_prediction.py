@@ -10,14 +10,16 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.intelergy.energy.prediction import (
+    MAX_DAILY_KWH,
     Method,
+    ProjectionError,
     project,
     project_average,
     project_cost,
     project_trend,
     project_weekday,
 )
-from custom_components.intelergy.energy.tariff import Slab, Tariff, TouBand
+from custom_components.intelergy.energy.tariff import Slab, Tariff, TariffError, TouBand
 
 D = Decimal
 MARCH = date(2025, 3, 1)
@@ -165,3 +167,24 @@ def test_band_holds_the_point_and_never_drops_below_used(
     assert result.used_kwh <= result.low_kwh <= result.projected_kwh <= result.high_kwh
     cost = project_cost(result, SEED)
     assert cost.low.total <= cost.bill.total <= cost.high.total
+
+
+# --- Regressions: absurd daily values once overflowed ----------------------------
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_absurd_daily_values_are_projection_errors(method: Method) -> None:
+    # Two days of 1.7e308 kWh: math.fsum raised OverflowError; the trend
+    # projected inf, which project_cost turned into decimal.InvalidOperation.
+    for value in (1.7e308, 10**400, MAX_DAILY_KWH * 2):
+        with pytest.raises(ProjectionError, match="daily kWh"):
+            project(series(MARCH, [value, value]), days(date(2025, 4, 1), 3), method)
+    assert issubclass(ProjectionError, ValueError)
+
+
+def test_a_projection_beyond_the_tariff_is_a_tariff_error() -> None:
+    # The most a day may hold, for a long cycle: more than a bill can take.
+    result = project(series(MARCH, [MAX_DAILY_KWH] * 2), days(date(2025, 4, 1), 60))
+    assert math.isfinite(result.high_kwh)
+    with pytest.raises(TariffError, match="kwh"):
+        project_cost(result, SEED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import contextlib
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
 import itertools
 import json
 from typing import Any
@@ -15,6 +15,8 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.intelergy.energy.tariff import (
+    MAX_AMOUNT,
+    MAX_PLACES,
     BillingCycle,
     Cycle,
     MonthlyCycle,
@@ -23,6 +25,7 @@ from custom_components.intelergy.energy.tariff import (
     SlabLine,
     SlabTable,
     Tariff,
+    TariffDecreasesError,
     TariffError,
     TouBand,
     round_money,
@@ -641,7 +644,12 @@ def test_broken_ladders_are_rejected(
 @given(st.decimals(allow_nan=True, allow_infinity=True) | st.floats())
 def test_tax_outside_0_to_100_is_rejected(tax: Decimal | float) -> None:
     data = _seed_with(tax_percent=str(tax))
-    if D(str(tax)).is_finite() and 0 <= D(str(tax)) <= 100:
+    number = D(str(tax))
+    if (
+        number.is_finite()
+        and 0 <= number <= 100
+        and number.normalize(Context(prec=100)).as_tuple().exponent >= -MAX_PLACES
+    ):
         assert Tariff.from_dict(data).tax_percent == D(str(tax))
     else:
         with pytest.raises(TariffError, match="tax_percent"):
@@ -697,3 +705,87 @@ def test_cycles_tile_the_calendar(rule: BillingCycle, day: date) -> None:
     if isinstance(rule, MonthlyCycle):
         assert 28 <= cycle.days <= 31
         assert rule.for_month(cycle.label) == cycle
+
+
+# --- Regressions: crashes and a decreasing bill found by review -----------------
+
+
+def test_an_absurd_energy_is_a_tariff_error() -> None:
+    # Was decimal.InvalidOperation (the default context's 28 digits).
+    tariff = Tariff("INR", slabs=(Slab(None, D("1.5")),))
+    with pytest.raises(TariffError, match="kwh"):
+        tariff.bill(D("1E+26"))
+    with pytest.raises(TariffError, match="rate"):
+        Tariff("INR", slabs=(Slab(None, D("1E+30")),))
+
+
+def test_the_largest_legal_bill_is_exact() -> None:
+    most = MAX_AMOUNT
+    tariff = Tariff(
+        "INR",
+        slabs=(Slab(None, most),),
+        fixed_charge=most,
+        fixed_per_kw=most,
+        sanctioned_kw=most,
+        tax_percent=D(100),
+    )
+    bill = tariff.bill(most)
+    assert bill.energy_charge == most * most
+    assert bill.fixed_charge == most + most * most
+    assert bill.total == 2 * (bill.energy_charge + bill.fixed_charge)
+
+
+def test_a_table_cheaper_than_the_one_before_is_refused() -> None:
+    # "up to 1 kWh @ 1.667, then open-ended @ 0" was accepted:
+    # bill(0.003) = 0.01 > bill(1.001) = 0.00.
+    with pytest.raises(TariffDecreasesError) as caught:
+        Tariff(
+            "INR",
+            tables=(
+                SlabTable(D(1), (Slab(D(1), D("1.667")),)),
+                SlabTable(None, (Slab(None, D(0)),)),
+            ),
+        )
+    assert (caught.value.table, caught.value.kwh) == (1, D(1))
+    assert (caught.value.charge, caught.value.next_charge) == (D("1.667"), D(0))
+    assert "decrease" in str(caught.value)
+
+
+def test_with_tou_bands_a_table_must_not_be_cheaper_below_its_limit() -> None:
+    # Table 2 costs more at 500 kWh but less at 100: with 400 kWh in a TOU band,
+    # 501 kWh in total would put 101 kWh on table 2's cheaper first slab.
+    tables = (
+        SlabTable(D(500), (Slab(D(500), D(2)),)),
+        SlabTable(None, (Slab(D(100), D(1)), Slab(None, D(10)))),
+    )
+    Tariff("INR", tables=tables)  # without TOU the slab energy is the total
+    with pytest.raises(TariffDecreasesError) as caught:
+        Tariff("INR", tables=tables, tou_bands=(TouBand("peak", 18, 22, D(3)),))
+    assert caught.value.kwh == D(100)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: MonthlyCycle(1).for_month("9999-12"),
+        lambda: MonthlyCycle(1).containing(date.max),
+        lambda: RollingCycle(30, date(2020, 1, 1)).containing(date.max),
+        lambda: RollingCycle(30, date(2020, 1, 1)).for_month("9999-12"),
+        lambda: RollingCycle(10**9, date(2020, 1, 1)),
+    ],
+)
+def test_cycles_off_the_calendar_are_tariff_errors(call: Callable[[], Any]) -> None:
+    # Were ValueError (year 10000) and OverflowError (date and timedelta range).
+    with pytest.raises(TariffError):
+        call()
+
+
+def test_amounts_with_absurd_decimal_places_are_refused() -> None:
+    # 1E-999999 kWh cannot be billed exactly next to 1E+9 (a million digits):
+    # refused when the tariff is built, not when a bill is asked for.
+    with pytest.raises(TariffError, match="decimal places"):
+        Tariff("INR", slabs=(Slab(D("1E-999999"), D(1)), Slab(None, D(1))))
+    with pytest.raises(TariffError, match="decimal places"):
+        SEED.bill(D("1E-51"))
+    assert SEED.bill(D("1E-50")).total == SEED.bill(D(0)).total
+    assert SEED.bill(D("0E-1000")).total == SEED.bill(D(0)).total  # zero is zero

@@ -115,6 +115,13 @@ def test_decode_rejects_bad_registers(registers: list[Any]) -> None:
     assert err.value.exception_code is None
 
 
+@pytest.mark.parametrize("registers", [None, 2301, iter(DEFAULT_REGISTERS)])
+def test_decode_rejects_what_is_no_register_list(registers: Any) -> None:
+    # Was TypeError (no len()).
+    with pytest.raises(PzemProtocolError, match="not a list of registers"):
+        decode_registers(registers)
+
+
 def test_simulator_encodes_as_the_meter_does() -> None:
     sim = PzemSimulator()
     assert sim.input_registers() == DEFAULT_REGISTERS

@@ -96,3 +96,25 @@ async def test_invalid_answers_and_timeout(
         await client.settings()
     with pytest.raises(DeviceConnectionTimeoutError):
         await client.set_relay(0, True)
+
+
+async def test_json_nested_too_deep_is_an_invalid_response(
+    session: aiohttp.ClientSession,
+) -> None:
+    # json.loads raised RecursionError, which is no ShellyError: the coordinator
+    # logged it as an unexpected error with a traceback at every poll.
+    async def deep(_: web.Request) -> web.Response:
+        return web.Response(text="[" * 100_000 + "]" * 100_000)
+
+    app = web.Application()
+    app.router.add_get("/status", deep)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        client = Gen1Client(session, "127.0.0.1", runner.addresses[0][1])
+        with pytest.raises(Gen1InvalidResponseError, match="not JSON"):
+            await client.status()
+    finally:
+        await runner.cleanup()

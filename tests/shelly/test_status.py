@@ -151,3 +151,51 @@ def test_switch_ids_and_rejections() -> None:
         parse_rpc({"switch:0": {"output": None, "apower": 1.0}}, {})
     with pytest.raises(StatusError, match="metered"):  # a Plus 1: no power meter
         parse_rpc({"switch:0": {"output": True}}, {})
+
+
+# --- Regressions: malformed documents once crashed with foreign errors ----------
+
+
+def test_error_entries_that_are_not_strings_are_ignored() -> None:
+    # Was TypeError (a list is unhashable): the push was dropped.
+    status = parse_rpc(
+        {"switch:0": {"output": True, "apower": 1.0, "errors": [[1], "overpower"]}}, {}
+    )
+    assert status.channels[0].overpower is True
+
+
+@pytest.mark.parametrize("key", ["switch:٣", "switch:²", "switch:01", "switch: 1"])
+def test_switch_keys_that_are_not_plain_ids_are_not_switches(key: str) -> None:
+    # "switch:٣" (an Arabic-Indic 3) was KeyError "switch:3", "switch:²" ValueError.
+    status = parse_rpc(
+        {"switch:0": {"output": True, "apower": 1.0}, key: {"output": False}}, {}
+    )
+    assert [channel.id for channel in status.channels] == [0]
+    assert switch_ids({key: {}}) == []
+
+
+def test_numbers_too_big_for_a_float_are_not_reported() -> None:
+    # Was OverflowError (JSON integers have no size limit).
+    huge = 10**400
+    status = parse_rpc(
+        {"switch:0": {"output": True, "apower": huge, "aenergy": {"total": huge}}}, {}
+    )
+    assert (status.channels[0].power, status.channels[0].energy_wh) == (None, None)
+    gen1 = parse_gen1(
+        {"relays": [{"ison": True}], "meters": [{"power": huge}], "uptime": huge}, {}
+    )
+    assert gen1.channels[0].power is None
+    assert gen1.uptime is None
+
+
+def test_documents_that_are_not_objects_are_status_errors() -> None:
+    # Were AttributeError / TypeError.
+    with pytest.raises(StatusError):
+        parse_rpc(None, {})  # type: ignore[arg-type]
+    with pytest.raises(StatusError):
+        parse_gen1([], {})  # type: ignore[arg-type]
+    # A settings or config document that is not an object only loses the names.
+    metered = {"output": True, "apower": 1.0}
+    assert parse_rpc({"switch:0": metered}, None).channels[0].name is None  # type: ignore[arg-type]
+    gen1 = parse_gen1({"relays": [{"ison": True}], "meters": [{}]}, None)  # type: ignore[arg-type]
+    assert gen1.channels[0].name is None

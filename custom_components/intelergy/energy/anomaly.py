@@ -55,9 +55,15 @@ the run. A ``long_run`` starts at the reading where the run passes its limit
 and clears when the run ends.
 
 **Missing readings and gaps.** ``None`` (and NaN or infinite) values are
-skipped: they alert nothing, they are not "off", they do not clear anything
-and they do not interrupt a debounce, which simply continues with the next
-real reading. When two real readings are more than ``max_gap_s`` apart (a
+skipped, and so are absurd ones, beyond +-``MAX_READING`` (10^12 W, V or A: no
+stream comes near; a broken sensor or a parsing error does): they alert nothing,
+they are not "off", they do not clear anything and they do not interrupt a
+debounce, which simply continues with the next real reading. A reading whose
+timestamp is not finite is skipped as a whole. The bound is what keeps the state
+finite: the integrated energy, the baseline and every peak are then at most a
+few times 10^12 per reading and can grow for millennia without overflowing, so
+``as_dict()`` is always strict JSON (Home Assistant's Store refuses NaN and
+infinity). When two real readings are more than ``max_gap_s`` apart (a
 dropout, Home Assistant restarting) nothing is assumed about the gap: a
 pending debounce (to start or to clear) starts again from the reading after
 the gap, while an active anomaly whose condition still holds stays active
@@ -82,7 +88,9 @@ median shrugs off a few); only the last ``daily_days`` daily totals are kept.
 **Persistence.** ``as_dict()`` is the whole learned and running state as JSON
 (baseline, debounces, the run, the last runs and days, active anomalies):
 ``Detector(config, state)`` carries on exactly where it stopped, so a restart
-neither relearns nor re-alerts. The configuration is not part of the state.
+neither relearns nor re-alerts. The configuration is not part of the state. A
+stored number that is not finite makes its part unreadable (that part starts
+again), like any other wrong value.
 """
 
 from __future__ import annotations
@@ -93,7 +101,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 import math
 from statistics import median
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, TypeGuard, get_args
 
 type AnomalyKind = Literal["spike", "long_run", "voltage", "current", "daily_energy"]
 type ReadingRow = (
@@ -102,6 +110,7 @@ type ReadingRow = (
 
 KINDS: Final[tuple[AnomalyKind, ...]] = get_args(AnomalyKind.__value__)
 STATE_VERSION: Final = 1
+MAX_READING: Final = 1e12  # W, V, A: a reading beyond +- this is skipped
 SCALE_FLOOR_W: Final = 0.5  # the baseline's scale never drops below this ...
 SCALE_FLOOR_RATIO: Final = 0.01  # ... nor below 1 % of the baseline
 _START: Final = 1
@@ -146,7 +155,11 @@ class DetectorConfig:
     max_gap_s: float = 300.0  # readings further apart: a gap
 
     def __post_init__(self) -> None:
-        """Reject settings that cannot work."""
+        """Reject settings that cannot work (NaN and infinity among them)."""
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{item.name} must be a finite number, not {value}")
         if self.k <= 1:
             raise ValueError("k must be above 1")
         if min(self.debounce_s, self.clear_s, self.warmup_s, self.off_s) < 0:
@@ -392,15 +405,19 @@ class Detector:
         """Take one reading; the anomalies that started or cleared at it.
 
         ``timestamp``: epoch seconds. ``power`` (W), ``voltage`` (V), ``current``
-        (A): ``None``, NaN or infinite when unavailable, which is skipped (see
-        the module). Power at or below ``idle_watts`` (also negative) is idle.
-        A reading older than the last one of the same quantity is ignored.
+        (A): ``None``, NaN or infinite when unavailable, which is skipped, as is
+        a value beyond +-``MAX_READING`` (see the module); a timestamp that is
+        not finite skips the whole reading. Power at or below ``idle_watts``
+        (also negative) is idle. A reading older than the last one of the same
+        quantity is ignored.
         """
         events: list[Anomaly] = []
-        if power is not None and math.isfinite(power):
+        if not math.isfinite(timestamp):
+            return events
+        if _real(power):
             self._take_power(timestamp, power, events)
         config = self.config
-        if voltage is not None and math.isfinite(voltage):
+        if _real(voltage):
             low, high = config.voltage_low, config.voltage_high
             severity = 0.0  # how far outside the range
             if low is not None and voltage < low:
@@ -416,11 +433,7 @@ class Detector:
                 severity=severity,
                 events=events,
             )
-        if (
-            current is not None
-            and math.isfinite(current)
-            and config.current_max is not None
-        ):
+        if _real(current) and config.current_max is not None:
             self._take_limit(
                 "current",
                 self._current,
@@ -563,13 +576,17 @@ class Detector:
 
         ``timestamp``: when the day ended. ``kwh``: the day's energy, or
         ``None`` for what the detector integrated from power since the last
-        call, the last reading's power counted up to ``timestamp``. The
+        call, the last reading's power counted up to ``timestamp``; a ``kwh``
+        that is not finite or beyond +-``MAX_READING`` counts as ``None``. The
         integrated energy starts again at 0 either way. The same day closed
-        again replaces its total; an earlier day is ignored.
+        again replaces its total; an earlier day is ignored, and so is a call
+        whose ``timestamp`` is not finite.
         """
+        if not math.isfinite(timestamp):
+            return []
         key = day if isinstance(day, str) else day.isoformat()
         self._integrate_until(timestamp)
-        energy = self._kwh if kwh is None else kwh
+        energy = kwh if _real(kwh) else self._kwh
         self._kwh = 0.0
         if self._days and key < self._days[-1][0]:
             return []
@@ -778,11 +795,22 @@ def _repeat(
         step += 1
 
 
+def _real(value: float | None) -> TypeGuard[float]:
+    """A reading to take: a number within +-``MAX_READING`` (not None, NaN, inf)."""
+    return value is not None and abs(value) <= MAX_READING
+
+
 def _num(value: object) -> float:
-    """A stored number; anything else is a ``TypeError``."""
+    """A stored finite number; anything else is a ``TypeError``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(value)
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        raise TypeError(value) from None
+    if not math.isfinite(number):
+        raise TypeError(value)
+    return number
 
 
 def _field(annotation: str, value: object) -> Any:  # checked, of the field's type

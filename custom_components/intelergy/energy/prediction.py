@@ -15,11 +15,19 @@ The projected total is the energy used plus the projected days. The band
 around it is +- one (sample) standard deviation of the daily values times
 sqrt(remaining days), the same for every method; its low end is never below the
 energy already used. With one day of history the band is the point itself.
+
+Bad input raises ``ProjectionError`` (a ``ValueError``) and nothing else: no
+history, a daily value that is not a number, negative, not finite or above
+``MAX_DAILY_KWH`` (10^9 kWh: a broken sensor; the bound also keeps every sum
+and the trend's arithmetic finite), a remaining date that is also in the
+history, TOU shares outside 0..1. ``project_cost`` also passes on the tariff's
+``TariffError`` for a projection beyond what a bill takes (``MAX_AMOUNT``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -27,9 +35,14 @@ from enum import StrEnum
 import math
 import statistics
 
-from .tariff import ONE, Bill, Tariff
+from .tariff import MAX_AMOUNT, ONE, Bill, Tariff, TariffError
 
 KWH_STEP = Decimal("0.001")  # projected kWh reach the tariff rounded to Wh
+MAX_DAILY_KWH = 1e9  # a day's energy, kWh; more is a broken sensor
+
+
+class ProjectionError(ValueError):
+    """History or settings a projection cannot be made from (the message says why)."""
 
 
 class Method(StrEnum):
@@ -69,8 +82,9 @@ def project(
 ) -> Projection:
     """The cycle's projected total kWh by ``method``.
 
-    ``ValueError`` without history, for a negative or non-finite daily value,
-    or for a remaining date that is also in the history.
+    ``ProjectionError`` without history, for a daily value that is not a number
+    from 0 to ``MAX_DAILY_KWH``, or for a remaining date that is also in the
+    history.
     """
     days = sorted(set(remaining))
     values = _check(daily, days)
@@ -130,7 +144,7 @@ def project_cost(
     if any(not 0 <= share <= 1 for share in shares.values()) or (
         math.fsum(shares.values()) > 1
     ):
-        raise ValueError(f"TOU shares must be 0..1 and sum to at most 1: {shares}")
+        raise ProjectionError(f"TOU shares must be 0..1 and sum to at most 1: {shares}")
 
     def bill(kwh: float) -> Bill:
         total = _to_decimal(kwh, ROUND_HALF_UP)
@@ -152,13 +166,27 @@ def project_cost(
 
 def _check(daily: Mapping[date, float], remaining: list[date]) -> list[float]:
     if not daily:
-        raise ValueError("no daily history to project from")
-    values = [float(value) for value in daily.values()]
-    if any(not math.isfinite(value) or value < 0 for value in values):
-        raise ValueError("daily kWh must be finite and not negative")
+        raise ProjectionError("no daily history to project from")
+    values = [_daily(value) for value in daily.values()]
     if both := sorted(set(daily).intersection(remaining)):
-        raise ValueError(f"dates both used and remaining: {', '.join(map(str, both))}")
+        raise ProjectionError(
+            f"dates both used and remaining: {', '.join(map(str, both))}"
+        )
     return values
+
+
+def _daily(value: object) -> float:
+    """A daily value as a float from 0 to ``MAX_DAILY_KWH``, else ``ProjectionError``."""
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        with suppress(OverflowError):  # an int too large for a float stays NaN
+            number = float(value)
+    if not 0 <= number <= MAX_DAILY_KWH:  # NaN too
+        raise ProjectionError(
+            f"daily kWh must be finite, not negative and at most "
+            f"{MAX_DAILY_KWH:g}: {value!r}"
+        )
+    return number
 
 
 def _average(values: list[float]) -> float:
@@ -196,4 +224,7 @@ def _trend(daily: Mapping[date, float], days: list[date]) -> list[float]:
 
 
 def _to_decimal(kwh: float, rounding: str) -> Decimal:
+    """Energy for the tariff; above ``MAX_AMOUNT`` or not finite: ``TariffError``."""
+    if not math.isfinite(kwh) or kwh > MAX_AMOUNT:
+        raise TariffError(f"kwh must be a finite number up to {MAX_AMOUNT:f}: {kwh}")
     return Decimal(repr(max(kwh, 0.0))).quantize(KWH_STEP, rounding=rounding)

@@ -25,6 +25,28 @@ The total is the sum of those three rounded lines.
 Slab limits are cumulative kWh with no gaps: a slab runs from the previous
 slab's limit (0 for the first) to its own. A tariff printed as "0-100, 101-300,
 301+" is written with limits 100, 300 and ``None`` (open-ended).
+
+**More energy never costs less.** Within one ladder that holds by itself (rates
+are never negative). Whole-bill tables can break it where the total crosses a
+table's limit, so a tariff is refused (``TariffDecreasesError``) when table n+1
+would charge less than table n for energy that can reach it: the energy at table
+n's limit without TOU bands (the ladder then climbs the total); with TOU bands any
+slab energy up to that limit, since the rest of the total can be TOU energy. Both
+ladders are piecewise linear, so comparing them at the limit and at every slab
+edge below it decides. The bill's rounding cannot break it: each rounded line is a
+non-decreasing function of the exact amounts.
+
+**Range and exactness.** Every amount (kWh, rates, limits, fixed charges,
+sanctioned kW, tax and fixed fractions) is at most ``MAX_AMOUNT`` (10^9: no
+household or meter comes near; larger values are typing mistakes or broken
+sensors) and has at most ``MAX_PLACES`` (50) decimal places (1E-999999 kWh is
+no energy anyone measured; a ``fixed_fraction`` computed as a 28-digit quotient
+of seconds needs about 40). An amount then has at most 60 digits, a product of
+three at most 180, so bills are computed exactly in a context of 200 digits. It
+traps ``Inexact`` all the same: a bill is exact or a ``TariffError``, never
+rounded silently. The module raises ``TariffError`` (a ``ValueError``) and
+nothing else, also for billing cycles that would leave the calendar (years
+1..9999).
 """
 
 from __future__ import annotations
@@ -32,9 +54,23 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import calendar
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DecimalException,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from itertools import pairwise
 import re
 from typing import Any, Final
 
@@ -42,18 +78,90 @@ CENT: Final = Decimal("0.01")
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
+MAX_AMOUNT: Final = Decimal(10) ** 9
+"""The largest kWh, rate, limit, charge or sanctioned kW a tariff or bill takes."""
+MAX_PLACES: Final = 50
+"""The most decimal places an amount may have (trailing zeros do not count)."""
+MAX_CYCLE_DAYS: Final = 366
+"""The longest rolling cycle (a year), as the billing flow offers."""
+
+_PRECISION: Final = 200  # digits: every exact amount of a bill within range fits
+# Bills: exact or refused (Inexact trapped). Rounding to the cent: its own context.
+_EXACT: Final = Context(
+    prec=_PRECISION,
+    rounding=ROUND_HALF_UP,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+)
+_ROUNDING: Final = Context(
+    prec=_PRECISION,
+    rounding=ROUND_HALF_UP,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)  # ASCII digits only
 
 
 class TariffError(ValueError):
     """An invalid tariff, billing cycle or bill request (the message names it)."""
 
 
+class TariffDecreasesError(TariffError):
+    """Whole-bill tables under which more energy could cost less (see the module).
+
+    ``table``: the table (1-based) whose successor charges ``next_charge``, less
+    than its own ``charge``, for ``kwh`` of slab energy; ``limit``: its limit.
+    """
+
+    def __init__(
+        self,
+        table: int,
+        kwh: Decimal,
+        charge: Decimal,
+        next_charge: Decimal,
+        limit: Decimal,
+    ) -> None:
+        """Name the two tables, the energy and both charges."""
+        super().__init__(
+            f"whole-bill table {table + 1} charges {next_charge} for {kwh} kWh, "
+            f"less than table {table}'s {charge}: the bill would decrease as the "
+            f"energy grows past table {table}'s limit ({limit} kWh)"
+        )
+        self.table = table
+        self.kwh = kwh
+        self.charge = charge
+        self.next_charge = next_charge
+        self.limit = limit
+
+
 def round_money(amount: Decimal) -> Decimal:
     """``amount`` rounded to 2 decimals, half-up: the rule for every bill line."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=_ROUNDING)
+
+
+@contextmanager
+def _exact(what: str) -> Iterator[None]:
+    """Decimal arithmetic that is exact, else ``TariffError`` (see the module)."""
+    try:
+        with localcontext(_EXACT):
+            yield
+    except DecimalException as err:
+        raise TariffError(f"{what}: the numbers have too many digits") from err
+
+
+@contextmanager
+def _on_the_calendar(what: str) -> Iterator[None]:
+    """Date arithmetic; leaving the calendar (years 1..9999) is a ``TariffError``."""
+    try:
+        yield
+    except TariffError:
+        raise
+    except (OverflowError, ValueError) as err:
+        raise TariffError(f"{what} is outside the calendar (years 1..9999)") from err
 
 
 # --- Billing cycles ----------------------------------------------------------
@@ -106,7 +214,8 @@ class Cycle:
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The first instant of local date ``day`` in ``tz``, timezone-aware."""
     naive = datetime.combine(day, time())
-    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+    with _on_the_calendar(f"midnight of {day}"):
+        return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 def local_date(when: date | datetime, tz: tzinfo | None = None) -> date:
@@ -126,7 +235,7 @@ def parse_month(month: str) -> tuple[int, int]:
     """(year, month) of a ``YYYY-MM`` string; ``TariffError`` if it is not one."""
     match = _MONTH.fullmatch(month) if isinstance(month, str) else None
     if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
-        raise TariffError(f"month must be YYYY-MM, not {month!r}")
+        raise TariffError(f"month must be YYYY-MM (ASCII digits), not {month!r}")
     return int(match[1]), int(match[2])
 
 
@@ -153,7 +262,8 @@ class BillingCycle(ABC):
 
     def previous(self, cycle: Cycle) -> Cycle:
         """The cycle before ``cycle``."""
-        return self.containing_date(cycle.start - timedelta(days=1))
+        with _on_the_calendar(f"the cycle before {cycle.start}"):
+            return self.containing_date(cycle.start - timedelta(days=1))
 
     def following(self, cycle: Cycle) -> Cycle:
         """The cycle after ``cycle``."""
@@ -200,18 +310,21 @@ class MonthlyCycle(BillingCycle):
 
     def containing_date(self, day: date) -> Cycle:
         """The cycle holding local date ``day``."""
-        start = self.start_in(day.year, day.month)
-        if day >= start:
-            return Cycle(start, self.start_in(*_add_months(day.year, day.month, 1)))
-        return Cycle(self.start_in(*_add_months(day.year, day.month, -1)), start)
+        with _on_the_calendar(f"the cycle holding {day}"):
+            start = self.start_in(day.year, day.month)
+            if day >= start:
+                following = self.start_in(*_add_months(day.year, day.month, 1))
+                return Cycle(start, following)
+            return Cycle(self.start_in(*_add_months(day.year, day.month, -1)), start)
 
     def for_month(self, month: str) -> Cycle:
         """The cycle starting in month ``YYYY-MM``."""
         year, number = parse_month(month)
-        return Cycle(
-            self.start_in(year, number),
-            self.start_in(*_add_months(year, number, 1)),
-        )
+        with _on_the_calendar(f"the cycle starting in {month}"):
+            return Cycle(
+                self.start_in(year, number),
+                self.start_in(*_add_months(year, number, 1)),
+            )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -226,17 +339,21 @@ class RollingCycle(BillingCycle):
     anchor: date
 
     def __post_init__(self) -> None:
-        """Reject a length below 1 day or an anchor that is not a date."""
-        if type(self.days) is not int or self.days < 1:
-            raise TariffError(f"cycle days must be at least 1, not {self.days!r}")
+        """Reject a length outside 1..366 days or an anchor that is not a date."""
+        if type(self.days) is not int or not 1 <= self.days <= MAX_CYCLE_DAYS:
+            raise TariffError(
+                f"cycle days must be at least 1 and at most {MAX_CYCLE_DAYS}, "
+                f"not {self.days!r}"
+            )
         if type(self.anchor) is not date:
             raise TariffError(f"cycle anchor must be a date, not {self.anchor!r}")
 
     def containing_date(self, day: date) -> Cycle:
         """The cycle holding local date ``day`` (also before the anchor)."""
         count = (day - self.anchor).days // self.days
-        start = self.anchor + timedelta(days=count * self.days)
-        return Cycle(start, start + timedelta(days=self.days))
+        with _on_the_calendar(f"the cycle holding {day}"):
+            start = self.anchor + timedelta(days=count * self.days)
+            return Cycle(start, start + timedelta(days=self.days))
 
     def for_month(self, month: str) -> Cycle:
         """The first cycle starting in month ``YYYY-MM``.
@@ -246,10 +363,11 @@ class RollingCycle(BillingCycle):
         year, number = parse_month(month)
         first = date(year, number, 1)
         count = -((self.anchor - first).days // self.days)  # ceil division
-        start = self.anchor + timedelta(days=count * self.days)
-        if (start.year, start.month) != (year, number):
-            raise TariffError(f"no {self.days}-day cycle starts in {month}")
-        return Cycle(start, start + timedelta(days=self.days))
+        with _on_the_calendar(f"the cycle starting in {month}"):
+            start = self.anchor + timedelta(days=count * self.days)
+            if (start.year, start.month) != (year, number):
+                raise TariffError(f"no {self.days}-day cycle starts in {month}")
+            return Cycle(start, start + timedelta(days=self.days))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -420,13 +538,16 @@ class Tariff:
         if self.tax_percent > HUNDRED:
             raise TariffError(f"tax_percent must be 0..100, not {self.tax_percent}")
         _check_tou(self.tou_bands)
+        if self.tables:
+            _check_increasing(self.tables, tou=bool(self.tou_bands))
         if not isinstance(self.cycle, BillingCycle):
             raise TariffError(f"cycle must be a BillingCycle, not {self.cycle!r}")
 
     @property
     def fixed_per_cycle(self) -> Decimal:
         """The full cycle's fixed charge, exact: flat + per kW * sanctioned kW."""
-        return self.fixed_charge + self.fixed_per_kw * self.sanctioned_kw
+        with _exact("fixed charge"):
+            return self.fixed_charge + self.fixed_per_kw * self.sanctioned_kw
 
     def ladder(self, total_kwh: Decimal) -> tuple[int | None, tuple[Slab, ...]]:
         """The slabs pricing a cycle of ``total_kwh`` (and the table's index)."""
@@ -463,20 +584,26 @@ class Tariff:
         _check_amount(fixed_fraction, "fixed_fraction")
         if fixed_fraction > ONE:
             raise TariffError(f"fixed_fraction must be 0..1, not {fixed_fraction}")
-        tou_lines = self._tou_lines(tou_kwh or {})
-        tou_total = sum((line.kwh for line in tou_lines), ZERO)
-        if tou_total > kwh:
-            raise TariffError(
-                f"TOU energy ({tou_total} kWh) exceeds the total ({kwh} kWh)"
+        if tou_kwh is not None and not isinstance(tou_kwh, Mapping):
+            raise TariffError(f"tou_kwh must be a mapping, not {tou_kwh!r}")
+        with _exact(f"bill of {kwh} kWh"):
+            tou_lines = self._tou_lines(tou_kwh or {})
+            tou_total = sum((line.kwh for line in tou_lines), ZERO)
+            if tou_total > kwh:
+                raise TariffError(
+                    f"TOU energy ({tou_total} kWh) exceeds the total ({kwh} kWh)"
+                )
+            table, slabs = self.ladder(kwh)
+            slab_lines = climb(slabs, kwh - tou_total)
+            exact = sum((line.amount for line in slab_lines), ZERO) + sum(
+                (line.amount for line in tou_lines), ZERO
             )
-        table, slabs = self.ladder(kwh)
-        slab_lines = climb(slabs, kwh - tou_total)
-        exact = sum((line.amount for line in slab_lines), ZERO) + sum(
-            (line.amount for line in tou_lines), ZERO
-        )
-        energy_charge = round_money(exact)
-        fixed_charge = round_money(self.fixed_per_cycle * fixed_fraction)
-        tax = round_money((energy_charge + fixed_charge) * self.tax_percent / HUNDRED)
+            energy_charge = round_money(exact)
+            fixed_charge = round_money(self.fixed_per_cycle * fixed_fraction)
+            tax = round_money(
+                (energy_charge + fixed_charge) * self.tax_percent / HUNDRED
+            )
+            total = energy_charge + fixed_charge + tax
         return Bill(
             currency=self.currency,
             energy_kwh=kwh,
@@ -486,7 +613,7 @@ class Tariff:
             fixed_charge=fixed_charge,
             tax_percent=self.tax_percent,
             tax=tax,
-            total=energy_charge + fixed_charge + tax,
+            total=total,
             table=table,
         )
 
@@ -578,13 +705,31 @@ def climb(slabs: Sequence[Slab], kwh: Decimal) -> tuple[SlabLine, ...]:
 
 
 def _check_amount(value: object, name: str) -> None:
-    """A finite, non-negative Decimal (an int is accepted too)."""
+    """A finite Decimal (an int is accepted too) from 0 to ``MAX_AMOUNT``.
+
+    At most ``MAX_PLACES`` decimal places (see the module).
+    """
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TariffError(f"{name} must be a Decimal, not {value!r}")
     if isinstance(value, Decimal) and not value.is_finite():
         raise TariffError(f"{name} must be a finite number, not {value}")
     if value < 0:
         raise TariffError(f"{name} must not be negative ({value})")
+    if value > MAX_AMOUNT:
+        raise TariffError(f"{name} must be at most {MAX_AMOUNT:f}, not {value}")
+    if isinstance(value, Decimal) and _places(value) > MAX_PLACES:
+        raise TariffError(
+            f"{name} must have at most {MAX_PLACES} decimal places, not {value}"
+        )
+
+
+def _places(value: Decimal) -> int:
+    """The decimal places of a finite ``value``, trailing zeros left out."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):  # pragma: no cover - only finite values come
+        return 0
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros)) if any(digits) else 0
 
 
 def _check_slabs(slabs: Sequence[Slab], where: str, cover: Decimal | None) -> None:
@@ -635,6 +780,28 @@ def _check_tables(tables: Sequence[SlabTable]) -> None:
         _check_slabs(table.slabs, where, table.upto_kwh)
     if tables[-1].upto_kwh is not None:
         raise TariffError("the last whole-bill table must be open-ended (no limit)")
+
+
+def _check_increasing(tables: Sequence[SlabTable], *, tou: bool) -> None:
+    """Refuse tables under which more energy could cost less (see the module)."""
+
+    def cost(slabs: Sequence[Slab], kwh: Decimal) -> Decimal:
+        return sum((line.amount for line in climb(slabs, kwh)), ZERO)
+
+    for number, (table, following) in enumerate(pairwise(tables), 1):
+        limit = table.upto_kwh
+        if limit is None:  # pragma: no cover - _check_tables: only the last is open
+            raise TariffError("only the last whole-bill table may be open-ended")
+        edges = {
+            slab.upto_kwh
+            for slab in (*table.slabs, *following.slabs)
+            if tou and slab.upto_kwh is not None and slab.upto_kwh < limit
+        }
+        with _exact(f"whole-bill tables {number} and {number + 1}"):
+            for kwh in sorted({*edges, limit}):
+                charge, next_charge = cost(table.slabs, kwh), cost(following.slabs, kwh)
+                if next_charge < charge:
+                    raise TariffDecreasesError(number, kwh, charge, next_charge, limit)
 
 
 def _check_tou(bands: Sequence[TouBand]) -> None:

@@ -27,7 +27,7 @@ from homeassistant.helpers import entity_registry as er, selector
 import probatio
 
 from ...energy.prediction import Method
-from ...energy.tariff import Slab, Tariff, TariffError
+from ...energy.tariff import Slab, Tariff, TariffDecreasesError, TariffError
 from .const import (
     CONF_CURRENCY,
     CONF_CYCLE_ANCHOR,
@@ -232,11 +232,26 @@ def check_settings(
 def build_options(
     settings: Mapping[str, Any], rows: Mapping[str, Any]
 ) -> dict[str, Any] | tuple[dict[str, str], dict[str, str]]:
-    """The entry's options from both steps, or the second step's errors."""
+    """The entry's options from both steps, or the second step's errors.
+
+    Whole-bill tables under which the bill would go down as the energy grows get
+    their own message (which tables, what they charge); any other invalid tariff
+    shows the tariff's own explanation.
+    """
+    errors: dict[str, str] = {}
     try:
         tariff = _tariff(settings, rows)
+    except TariffDecreasesError as err:
+        errors["base"] = "tariff_decreases"
+        return errors, {
+            "limit": f"{err.limit:f}",
+            "kwh": f"{err.kwh:f}",
+            "charge": f"{err.charge:f}",
+            "next_charge": f"{err.next_charge:f}",
+        }
     except TariffError as err:
-        return {"base": "invalid_tariff"}, {"error": str(err)}
+        errors["base"] = "invalid_tariff"
+        return errors, {"error": str(err)}
     return {
         CONF_ENTITIES: list(settings[CONF_ENTITIES]),
         CONF_METHOD: settings.get(CONF_METHOD, DEFAULT_METHOD),

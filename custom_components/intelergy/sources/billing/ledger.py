@@ -32,6 +32,15 @@ cycle's bill, and a period spanning cycles is the sum of its parts.
 
 Per-sensor and per-area costs share a part's cost in proportion to their kWh,
 to the cent (largest remainder), so they add up to the part's total.
+
+**Bad input.** Sums come from the recorder as floats; a broken sensor can store
+absurd ones. The rule: ``to_kwh`` clamps a negative energy to 0 (as above) and
+raises ``LedgerError`` for one that is not finite or beyond the tariff's
+``MAX_AMOUNT``; ``allocate`` clamps negative weights to 0 and raises
+``LedgerError`` for a weight that is not finite, or an amount that is not finite
+or beyond ``MAX_SHARED``. ``LedgerError`` is a ``TariffError``, so a caller that
+handles an unusable tariff handles these too. Nothing else is raised for bad
+numbers.
 """
 
 from __future__ import annotations
@@ -42,9 +51,11 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 import math
+from typing import Final
 
 from ...energy.tariff import (
     CENT,
+    MAX_AMOUNT,
     ONE,
     ZERO,
     Bill,
@@ -52,12 +63,21 @@ from ...energy.tariff import (
     Cycle,
     SlabLine,
     Tariff,
+    TariffError,
     TouLine,
     local_midnight,
 )
 
 KWH_STEP = Decimal("0.001")  # energy reaches the tariff rounded to Wh
 HOUR_SECONDS = 3600
+MAX_SHARED: Final = Decimal(10) ** 24
+"""The largest amount ``allocate`` shares: a bill within the tariff's range is far
+below it, and its cents still fit the default 28-digit Decimal context exactly."""
+
+
+class LedgerError(TariffError):
+    """Energy or weights the ledger cannot price or share (see the module)."""
+
 
 type Sums = Mapping[str, Mapping[datetime, float | None]]
 """Per sensor, its cumulative sum (kWh) at each instant; None: no statistics yet."""
@@ -79,15 +99,27 @@ def boundary(when: datetime) -> datetime:
 
 
 def energy_between(start: float | None, end: float | None) -> float:
-    """Energy (kWh) between two cumulative sums: never negative; none yet is 0."""
+    """Energy (kWh) between two cumulative sums: never negative; none yet is 0.
+
+    A difference that is not a number (NaN, inf - inf) counts 0, like a dip.
+    """
     if end is None:
         return 0.0
-    return max(0.0, end - (start or 0.0))
+    change = end - (start or 0.0)
+    return change if change > 0 else 0.0
 
 
 def to_kwh(value: float, rounding: str = ROUND_HALF_UP) -> Decimal:
-    """Energy as the tariff takes it: Decimal kWh rounded to Wh, never negative."""
-    return Decimal(repr(max(value, 0.0))).quantize(KWH_STEP, rounding=rounding)
+    """Energy as the tariff takes it: Decimal kWh rounded to Wh, never negative.
+
+    ``LedgerError`` when ``value`` is not finite or above ``MAX_AMOUNT`` kWh.
+    """
+    if not math.isfinite(value):
+        raise LedgerError(f"energy must be a finite number of kWh, not {value}")
+    kwh = Decimal(repr(max(value, 0.0)))
+    if kwh > MAX_AMOUNT:
+        raise LedgerError(f"energy must be at most {MAX_AMOUNT:f} kWh, not {value}")
+    return kwh.quantize(KWH_STEP, rounding=rounding)
 
 
 # --- Periods -------------------------------------------------------------------
@@ -276,33 +308,67 @@ def bill_at(
 ) -> Bill:
     """The cycle's bill for ``kwh`` so far (``tou``: kWh in each band's hours).
 
-    TOU energy is rounded down to Wh and never exceeds the total.
+    TOU energy is rounded down to Wh and never exceeds the total (see ``within``).
     """
     total = to_kwh(kwh)
     bands = {
         name: to_kwh(value, ROUND_DOWN)
         for name, value in (tou or {}).items()
-        if value > 0
+        if not value <= 0  # NaN goes on, to be refused
     }
-    while sum(bands.values(), ZERO) > total:  # dips and rounding at the edge
-        name = max(bands, key=lambda key: bands[key])
-        bands[name] = max(ZERO, bands[name] - max(KWH_STEP, bands[name] - total))
-    return tariff.bill(total, tou_kwh=bands, fixed_fraction=fraction)
+    return tariff.bill(total, tou_kwh=within(bands, total), fixed_fraction=fraction)
+
+
+def within(bands: Mapping[str, Decimal], total: Decimal) -> dict[str, Decimal]:
+    """TOU energy (whole Wh) cut from the top until it adds up to ``total`` at most.
+
+    Dips and rounding at the edge can leave the bands above the total: the
+    largest are lowered to one common level (in Wh; the first of them keep one Wh
+    more where the total needs it), so they add up to the total exactly. The level
+    is found by bisection, a few dozen steps whatever the amounts (cutting one Wh
+    at a time would take a billion steps for a million kWh).
+    """
+    wh = {name: int(value / KWH_STEP) for name, value in bands.items()}
+    budget = int(total / KWH_STEP)
+    if sum(wh.values()) <= budget:
+        return dict(bands)
+    low, high = 0, max(wh.values())  # the highest level that fits the budget
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(value, middle) for value in wh.values()) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    capped = {name: min(value, low) for name, value in wh.items()}
+    spare = budget - sum(capped.values())  # fewer than the bands cut to the level
+    for name, value in wh.items():
+        if spare and value > low:
+            capped[name] += 1
+            spare -= 1
+    return {name: value * KWH_STEP for name, value in capped.items()}
 
 
 def allocate[K](amount: Decimal, weights: Mapping[K, float]) -> dict[K, Decimal]:
     """``amount`` shared in proportion to ``weights``, to the cent, adding up exactly.
 
-    Largest remainder (ties to the earlier key); all-zero weights share equally.
+    Largest remainder (ties to the earlier key); all-zero weights share equally; a
+    negative weight counts 0. ``LedgerError`` for a weight that is not finite and
+    for an amount that is not finite or beyond ``MAX_SHARED``.
     """
+    if not amount.is_finite() or abs(amount) > MAX_SHARED:
+        raise LedgerError(f"amount to share must be finite, at most 1E+24: {amount}")
     if not weights:
         return {}
     keys = list(weights)
+    for key in keys:
+        if not math.isfinite(weights[key]):
+            raise LedgerError(f"weight of {key!r} must be finite, not {weights[key]}")
     parts = [Fraction(max(weights[key], 0.0)) for key in keys]
     if not any(parts):
         parts = [Fraction(1)] * len(keys)
     sign = -1 if amount < 0 else 1
-    cents = int((abs(amount) / CENT).to_integral_value(ROUND_HALF_UP))
+    # Exactly half-up to the cent (a division first would round at 28 digits).
+    cents = int(abs(amount).quantize(CENT, ROUND_HALF_UP).scaleb(2))
     whole = sum(parts)
     exact = [cents * part / whole for part in parts]
     shares = [int(value) for value in exact]
@@ -326,7 +392,8 @@ def band_energy(
 
     ``rows``: (hour start timestamp, change in kWh) of hourly statistics, any
     sensor, any order. A row counts in the band of the local hour it starts in.
-    Each band's total is clamped at 0 on its own (see the module's rule).
+    Each band's total is clamped at 0 on its own (see the module's rule). A row
+    with a timestamp or change that is not finite is a ``LedgerError``.
     """
     if not tariff.tou_bands:
         return {}
@@ -335,6 +402,8 @@ def band_energy(
     low = start.timestamp()
     per_cut: list[dict[str, float]] = [{} for _ in stamps]
     for stamp, change in rows:
+        if not (math.isfinite(stamp) and math.isfinite(change)):
+            raise LedgerError(f"statistics row ({stamp}, {change}) is not finite")
         if stamp < low or not stamps or stamp >= stamps[-1]:
             continue
         band = band_of[datetime.fromtimestamp(stamp, tz).hour]
@@ -375,7 +444,7 @@ class PricedPart:
 
 def cycle_kwh(sums: Sums, part: Part, when: datetime) -> float:
     """The cycle's energy from its start to ``when``, every sensor."""
-    return math.fsum(
+    return _sum(
         energy_between(at.get(part.cycle_start), at.get(when)) for at in sums.values()
     )
 
@@ -394,22 +463,26 @@ def price_part(
     """
     bands = bands or {}
 
-    def bill(when: datetime) -> Bill:
-        accrued = when if now is None else min(when, now)
+    def bill(when: datetime, accrued: datetime) -> Bill:
+        """The bill of the energy up to ``when``, the fixed charge up to ``accrued``."""
         return bill_at(
             tariff,
             cycle_kwh(sums, part, when),
             tou_at(bands, when),
-            part.fraction(accrued),
+            part.fraction(accrued if now is None else min(accrued, now)),
         )
 
-    later = bill(part.end)
-    earlier = None if part.starts_cycle else bill(part.start)
-    if earlier is not None and later.total < earlier.total:
-        # A sensor dipped across the part: it adds nothing and takes nothing back.
-        charges = Charges(tariff.currency)
-    else:
-        charges = Charges.of(later, earlier)
+    later = bill(part.end, part.end)
+    earlier = None if part.starts_cycle else bill(part.start, part.start)
+    if earlier is not None and (
+        later.energy_kwh < earlier.energy_kwh or later.total < earlier.total
+    ):
+        # A sensor dipped across the part: its energy adds nothing and takes
+        # nothing back (the bill before the part is taken at the end's energy);
+        # the fixed charge still accrues over the part. Comparing totals alone
+        # let the accrual hide a dip: negative kWh and energy charges came out.
+        earlier = bill(part.end, part.start)
+    charges = Charges.of(later, earlier)
     sensor_kwh = {
         sensor: energy_between(at.get(part.start), at.get(part.end))
         for sensor, at in sums.items()
@@ -474,8 +547,14 @@ def daily_kwh(
 ) -> dict[date, float]:
     """Each day's energy, every sensor (days from ``day_bounds``)."""
     return {
-        day: math.fsum(
-            energy_between(at.get(start), at.get(end)) for at in sums.values()
-        )
+        day: _sum(energy_between(at.get(start), at.get(end)) for at in sums.values())
         for day, start, end in days
     }
+
+
+def _sum(values: Iterable[float]) -> float:
+    """``math.fsum``, but inf where the sum overflows (refused later, typed)."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return math.inf

@@ -10,6 +10,12 @@ negative spending. Days left = balance / daily burn; the depletion date is that
 many days from now. Less than ``min_span`` of history (12 h), or no spending at
 all, gives no forecast for days left (None); an empty or negative balance has 0
 days left, depleted now.
+
+Bad numbers: a balance that is not finite is a ``ValueError``; history points
+that are not finite are left out. Finite extremes never raise: spending too
+large to add up in a float counts as infinite (0 days left, depleted now); a
+burn so slow that the days left are not a finite float gives no days left, and
+a depletion date beyond the last one ``datetime`` can hold gives none.
 """
 
 from __future__ import annotations
@@ -63,11 +69,19 @@ def forecast(
     span = (points[-1][0] - points[0][0]).total_seconds()
     if span < min_span.total_seconds():
         return PrepaidForecast(balance, None, None, None)
-    spent = math.fsum(
-        max(0.0, before - after) for (_, before), (_, after) in pairwise(points)
-    )
+    drops = [max(0.0, before - after) for (_, before), (_, after) in pairwise(points)]
+    try:
+        spent = math.fsum(drops)
+    except OverflowError:  # finite drops whose sum is not
+        spent = math.inf
     burn = spent / span * DAY_SECONDS
     if burn <= 0:
         return PrepaidForecast(balance, 0.0, None, None)
     days = balance / burn
-    return PrepaidForecast(balance, burn, days, now + timedelta(days=days))
+    if not math.isfinite(days):
+        return PrepaidForecast(balance, burn, None, None)
+    try:
+        depletes_at: datetime | None = now + timedelta(days=days)
+    except OverflowError:  # past datetime.max (or timedelta's range)
+        depletes_at = None
+    return PrepaidForecast(balance, burn, days, depletes_at)

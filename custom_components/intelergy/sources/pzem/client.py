@@ -135,7 +135,15 @@ def _u32(low: int, high: int) -> int:
 
 
 def decode_registers(registers: Sequence[int]) -> PzemReading:
-    """Decode the ten input registers from 0x0000; raise ``PzemProtocolError``."""
+    """Decode the ten input registers from 0x0000; raise ``PzemProtocolError``.
+
+    Anything that is not ten 16-bit integers (not a sequence at all, another
+    length, a bool, a float, a value outside 0..0xFFFF) and an alarm register
+    that is neither 0x0000 nor 0xFFFF raise it; nothing else is raised. Every
+    field of a decoded reading is then a finite, non-negative number.
+    """
+    if not isinstance(registers, Sequence):  # None, a number, an iterator ...
+        raise PzemProtocolError(f"not a list of registers: {type(registers).__name__}")
     if len(registers) != INPUT_REGISTER_COUNT:
         raise PzemProtocolError(
             f"expected {INPUT_REGISTER_COUNT} input registers, got {len(registers)}"

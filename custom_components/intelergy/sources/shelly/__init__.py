@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from aioshelly.const import DEVICES
+from aioshelly.exceptions import ShellyError
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -128,14 +129,47 @@ class ShellySource:
         ]
 
     def diagnostics(self) -> dict[str, Any]:
-        """Identity, last status and the energy totals' state."""
+        """Identity, connection, last status and the energy totals' state.
+
+        Diagnostics are downloaded when something is wrong, often while the device
+        is offline, and must then say what is known rather than fail: aioshelly
+        raises ``NotInitialized`` for the device's ``shelly`` / ``config`` /
+        ``status`` once a reconnect attempt has reset it, and the Gen1 backend
+        forgets ``/settings`` after a failed poll (``RuntimeError``). The identity
+        is then the one read at set-up (``identity_from``: ``"setup"`` instead of
+        ``"device"``), ``connected`` is false and ``status`` is the last one
+        received.
+        """
         coordinator = self.coordinator
+        backend = coordinator.backend
+        connected = coordinator.last_update_success
+        if isinstance(backend, RpcBackend):
+            connected = (
+                connected and backend.device.initialized and backend.device.connected
+            )
+        try:
+            identity, source = asdict(backend.identity), "device"
+        except ShellyError, RuntimeError:  # NotInitialized is a ShellyError
+            identity, source = self._setup_identity(), "setup"
         return {
-            "identity": asdict(coordinator.backend.identity),
+            "connected": connected,
+            "identity": identity,
+            "identity_from": source,
             "last_update_success": coordinator.last_update_success,
             "status": asdict(coordinator.data.status),
             "energy_kwh": coordinator.data.energy_kwh,
-            "totalizer": coordinator.totalizer.as_dict(),
+            "counters": coordinator.totalizer.diagnostics(),
+        }
+
+    def _setup_identity(self) -> dict[str, Any]:
+        """``DeviceIdentity``'s fields as read at set-up (the device registry's)."""
+        entry = self.coordinator.config_entry
+        return {
+            "mac": str(entry.unique_id).replace(":", "").upper(),
+            "gen": entry.data[CONF_GEN],
+            "model": self.info.get("model_id"),
+            "name": self.info.get("name"),
+            "firmware": self.info.get("sw_version"),
         }
 
 

@@ -9,6 +9,12 @@ show (relay, power, the watt-minute counter, temperature, Wi-Fi, uptime) in one
 small JSON document, works through NAT and port forwards, and is what Shelly
 documents for Gen1 integrations. aioshelly still provides device discovery
 (``get_info``), generation detection and model names.
+
+Errors: every failure is one of aioshelly's ``ShellyError`` subclasses (what the
+coordinator maps to HA's errors): ``InvalidAuthError`` (401),
+``DeviceConnectionTimeoutError``, ``DeviceConnectionError`` (HTTP error status,
+network), and ``Gen1InvalidResponseError`` for a body that is not a JSON object,
+including JSON nested too deep to decode (the decoder's ``RecursionError``).
 """
 
 from __future__ import annotations
@@ -68,7 +74,8 @@ class Gen1Client:
                 data = await response.json(content_type=None)
         except TimeoutError as err:
             raise DeviceConnectionTimeoutError(f"{path}: timed out") from err
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
+            # RecursionError: JSON nested deeper than the decoder's stack allows.
             raise Gen1InvalidResponseError(f"{path}: not JSON") from err
         except (aiohttp.ClientError, OSError) as err:
             raise DeviceConnectionError(f"{path}: {err}") from err

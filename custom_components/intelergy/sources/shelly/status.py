@@ -4,6 +4,27 @@ Gen1 devices answer ``GET /status`` (``relays[]``, ``meters[]``; energy ``total`
 watt-minutes). Gen2+ devices answer ``Shelly.GetStatus`` over RPC, one ``switch:<id>``
 component per relay (``aenergy.total`` in Wh), and push ``NotifyStatus`` deltas that
 aioshelly merges into that same document. Both end up as one ``DeviceStatus``.
+
+**Malformed documents.** A parser raises ``StatusError`` and nothing else. The rule,
+field by field:
+
+* what a metered relay cannot do without is required, and a bad one is a
+  ``StatusError``: the document itself (a JSON object), Gen1's ``relays`` and
+  ``meters`` lists (neither empty), each relay's ``ison`` / each switch's
+  ``output`` (a boolean), and at least one Gen2+ switch with ``apower``;
+* everything else is read leniently, the bad part ignored: a measurement that is
+  not a finite number that fits a float (``10**400`` is valid JSON) is ``None``, an
+  ``errors`` entry that is not a string is skipped, a name that is not a string is
+  ``None``, a ``settings`` / ``config`` document or a part of one that is not an
+  object gives no names;
+* a component key is a switch only when it is exactly ``switch:<id>``, ``<id>`` in
+  plain ASCII digits without a leading zero (``switch:0``, ``switch:12``);
+  ``switch:٣`` (an Arabic-Indic 3), ``switch:²`` or ``switch:01`` are other
+  components, ignored like ``input:0``: ``int()`` would read them as ids whose
+  canonical key (``switch:3``) is not in the document.
+
+So a push with one odd field still updates everything else, and a document that
+cannot describe a metered relay is refused as a whole.
 """
 
 from __future__ import annotations
@@ -11,11 +32,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import math
+import re
 from typing import Any, Final
 
 WATT_MINUTES_PER_WH: Final = 60.0
 # Gen2+ switch errors that mean "cut off: too much load".
 OVERPOWER_ERRORS: Final = frozenset({"overpower", "overcurrent"})
+# A switch component's key: plain ASCII digits, no leading zero, at most 9 of them.
+_SWITCH_KEY: Final = re.compile(r"switch:(0|[1-9][0-9]{0,8})", re.ASCII)
 
 
 class StatusError(ValueError):
@@ -50,10 +74,16 @@ class DeviceStatus:
 
 
 def _number(value: Any) -> float | None:
-    """A finite float, or ``None`` for absent / non-numeric / NaN / infinite values."""
+    """A finite float, or ``None`` for absent / non-numeric / NaN / infinite values.
+
+    An integer too large for a float (JSON integers have no size limit) is ``None``.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -66,8 +96,29 @@ def _name(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def _document(value: Any, what: str) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else ``StatusError``."""
+    if not isinstance(value, Mapping):
+        raise StatusError(f"{what} is not a JSON object: {type(value).__name__}")
+    return value
+
+
+def _names(value: Any) -> Mapping[str, Any]:
+    """A ``settings`` / ``config`` document; one that is not an object has no names."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _errors(value: Any) -> set[str]:
+    """A switch's ``errors`` list; entries that are not strings are ignored."""
+    if not isinstance(value, list):
+        return set()
+    return {error for error in value if isinstance(error, str)}
+
+
 def parse_gen1(status: Mapping[str, Any], settings: Mapping[str, Any]) -> DeviceStatus:
     """Read a Gen1 ``/status`` (``/settings`` supplies the channel names)."""
+    status = _document(status, "Gen1 status")
+    settings = _names(settings)
     relays = status.get("relays")
     meters = status.get("meters")
     if not isinstance(relays, list) or not isinstance(meters, list):
@@ -111,17 +162,18 @@ def parse_gen1(status: Mapping[str, Any], settings: Mapping[str, Any]) -> Device
 
 
 def switch_ids(status: Mapping[str, Any]) -> list[int]:
-    """The ``switch:<id>`` components of a Gen2+ status, by id."""
-    ids = []
-    for key in status:
-        kind, _, number = key.partition(":")
-        if kind == "switch" and number.isdigit():
-            ids.append(int(number))
-    return sorted(ids)
+    """The ``switch:<id>`` components of a Gen2+ status, by id (see the module)."""
+    return sorted(
+        int(match[1])
+        for key in status
+        if isinstance(key, str) and (match := _SWITCH_KEY.fullmatch(key))
+    )
 
 
 def parse_rpc(status: Mapping[str, Any], config: Mapping[str, Any]) -> DeviceStatus:
     """Read a Gen2+ ``Shelly.GetStatus`` document (``config`` supplies names)."""
+    status = _document(status, "Gen2+ status")
+    config = _names(config)
     ids = switch_ids(status)
     if not any(
         isinstance(switch := status[f"switch:{i}"], Mapping) and "apower" in switch
@@ -138,8 +190,7 @@ def parse_rpc(status: Mapping[str, Any], config: Mapping[str, Any]) -> DeviceSta
         ):
             raise StatusError(f"switch:{switch_id} without an output state")
         aenergy = switch.get("aenergy")
-        errors = switch.get("errors")
-        errors = set(errors) if isinstance(errors, list) else set()
+        errors = _errors(switch.get("errors"))
         overtemperature = overtemperature or "overtemp" in errors
         if isinstance(temp := switch.get("temperature"), Mapping) and (
             (celsius := _number(temp.get("tC"))) is not None
