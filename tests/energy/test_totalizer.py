@@ -273,3 +273,18 @@ def test_integers_too_large_for_a_float_are_no_reading() -> None:
     assert not update.restarted
     stored = {"uptime": 10**400, "channels": {"0": {"offset": 10**400, "counter": 1}}}
     assert EnergyTotalizer(VOLATILE_WH, stored).as_dict()["channels"] == {}
+
+
+def test_a_dip_that_confirms_a_hold_does_not_become_the_counter() -> None:
+    """Found by a generated life: the confirming reading was a glitch to 0."""
+    elnet = CounterSpec(
+        CounterSemantics.PERSISTENT, 50000.0, wh_per_unit=1000.0, resolution=0.01
+    )
+    totalizer = EnergyTotalizer(elnet)
+    totalizer.update(0, None, {0: 1.0014})
+    totalizer.update(5, None, {0: 0.0014})  # restored lower: held
+    totalizer.update(305, None, {0: 0.0014})
+    update = totalizer.update(305, None, {0: 0.0})  # a glitch confirms the hold
+    assert [d.kind for d in update.decisions] == [DecisionKind.CONTINUATION]
+    assert totalizer.counter(0) == pytest.approx(0.0014)
+    assert totalizer.update(605, None, {0: 0.1014}).totals[0] == pytest.approx(1.1014)

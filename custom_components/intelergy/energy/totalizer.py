@@ -522,8 +522,8 @@ class EnergyTotalizer:
                     channel,
                     state,
                     DecisionKind.NEW_TRACK,
-                    anchor=value - held.progress,
-                    value=value,
+                    anchor=held.latest - held.progress,
+                    value=held.latest,
                     now=now,
                     result=result,
                     reason=f"the counter kept going from {held.first:g}: the total "
@@ -608,7 +608,7 @@ class EnergyTotalizer:
                 state,
                 DecisionKind.NEW_CYCLE,
                 anchor=0.0,
-                value=value,
+                value=held.latest,
                 now=now,
                 result=result,
                 reason=f"the counter stayed lower for {CONFIRM_SECONDS:g} s: a reset",
@@ -619,8 +619,10 @@ class EnergyTotalizer:
             state,
             DecisionKind.CONTINUATION,
             # What the counter went up by while held counts; its drops do not.
-            anchor=value - held.progress,
-            value=value,
+            # The track's top (not this reading, which may be a dip) is where
+            # the counter stands.
+            anchor=held.latest - held.progress,
+            value=held.latest,
             now=now,
             result=result,
             reason=f"the counter stayed lower for {CONFIRM_SECONDS:g} s: the total carries "
