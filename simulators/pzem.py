@@ -16,8 +16,9 @@ bad CRC, get no answer at all, as on a real RS-485 bus.
 
 The register map is rendered from plain attributes (``voltage``, ``current``,
 ``power``, ``energy_wh``, ``frequency``, ``power_factor``, ``alarm``) on every
-read; ``advance(seconds)`` integrates ``power`` into ``energy_wh``. Tests script
-failures through ``exception_code``, ``silent`` and ``corrupt_crc``.
+read; ``advance(seconds)`` integrates ``power`` into ``energy_wh``; ``reboot()``
+restores the register from the last save. Tests script failures through
+``exception_code``, ``silent``, ``corrupt_crc`` and ``serve_energy_once()``.
 
     python -m simulators.pzem --framing tcp --port 8502 --tick 10   # for scripts/develop
 """
@@ -103,6 +104,7 @@ class PzemSimulator:
         self.exception_code: int | None = None  # answer every request with it
         self.silent = False  # read requests but never answer
         self.corrupt_crc = False  # rtu_over_tcp: answer with a wrong CRC
+        self._corrupt_energy: int | None = None  # served once instead of energy_wh
         self.host = ""  # set by start()
         self.port = 0
         self._energy_remainder = 0.0  # Wh below one, carried between advances
@@ -124,6 +126,23 @@ class PzemSimulator:
         self.energy_wh = 0
         self._energy_remainder = 0.0
         self.resets += 1
+
+    def reboot(self, loss_wh: float = 0.0) -> None:
+        """A power cut: the register comes back from the meter's last save.
+
+        The PZEM keeps its energy in EEPROM, saved now and then: it survives,
+        ``loss_wh`` lower (what was counted since the last save).
+        """
+        exact = max(self.energy_wh + self._energy_remainder - max(loss_wh, 0.0), 0.0)
+        self.energy_wh = math.floor(exact)
+        self._energy_remainder = exact - self.energy_wh
+
+    def serve_energy_once(self, wh: float) -> None:
+        """The next input-register read shows ``wh`` as the energy (once).
+
+        A corrupt reading on the wire: the meter's register goes on as it was.
+        """
+        self._corrupt_energy = min(max(round(wh), 0), 0xFFFFFFFF)
 
     def input_registers(self) -> list[int]:
         """The ten input registers from 0x0000, rendered from the present values."""
@@ -164,6 +183,10 @@ class PzemSimulator:
                 return bytes([function | 0x80, ILLEGAL_VALUE])
             if function == READ_INPUT:
                 table = dict(enumerate(self.input_registers()))
+                if self._corrupt_energy is not None:
+                    low, high = _split32(self._corrupt_energy)
+                    table[5], table[6] = low, high
+                    self._corrupt_energy = None
             else:
                 table = self.holding_registers()
             wanted = range(address, address + count)

@@ -11,7 +11,8 @@ Seeded from the device dumps in ``tests/fixtures/shelly``:
 Power follows the relays (``loads[i]`` watts while channel ``i`` is on) and the device
 runs on its own clock: ``advance(seconds)`` moves uptime / unixtime and integrates the
 power into the energy counters. Tests script failures through ``http_status``,
-``go_offline()`` / ``go_online()``, ``reboot()`` and the fault flags.
+``go_offline()`` / ``go_online()``, ``reboot()``, the fault flags and
+``serve_counter_once()`` (one corrupt energy counter on the wire).
 
     python -m simulators.shelly --fixture gen4_power_strip_S4PL-00416EU --port 8332
 """
@@ -184,6 +185,7 @@ class ShellySimulator:
 
         # --- failure scripting and bookkeeping ----------------------------------
         self.http_status: int | None = None  # answer every HTTP request with this
+        self._corrupt_once: dict[int, float] = {}  # channel -> Wh, for one status
         self.requests: list[str] = []
         self.online = False
         self.host = "127.0.0.1"
@@ -382,6 +384,30 @@ class ShellySimulator:
         self._sync()
         await self._close_websockets()
 
+    def serve_counter_once(self, channel: int, wh: float) -> None:
+        """The next full status read shows ``wh`` as ``channel``'s energy counter.
+
+        A corrupt reading on the wire (Gen1 ``/status``, Gen2+ ``Shelly.GetStatus``),
+        not the device's state: its counter goes on, and pushes never carry it.
+        """
+        self._check_channel(channel)
+        self._corrupt_once[channel] = float(wh)
+
+    def _status_document(self) -> Json:
+        """``status`` as served now: a copy, with a corrupt counter if one is due."""
+        document = copy.deepcopy(self.status)
+        corrupt, self._corrupt_once = self._corrupt_once, {}
+        for channel, wh in corrupt.items():
+            if self.gen == 1:
+                meter = document["meters"][channel]
+                minutes = wh * 60
+                meter["total"] = (
+                    round(minutes) if self._int_total else round(minutes, 3)
+                )
+            else:
+                document[f"switch:{channel}"]["aenergy"]["total"] = round(wh, 3)
+        return document
+
     def set_overtemperature(self, value: bool) -> None:
         """Raise or clear the device's overtemperature fault."""
         before = self._snapshot()
@@ -475,7 +501,7 @@ class ShellySimulator:
         """Method name → handler(params, source)."""
         return {
             "Shelly.GetDeviceInfo": lambda _p, _s: self.device_info(),
-            "Shelly.GetStatus": lambda _p, _s: copy.deepcopy(self.status),
+            "Shelly.GetStatus": lambda _p, _s: self._status_document(),
             "Shelly.GetConfig": lambda _p, _s: copy.deepcopy(self.config),
             "Shelly.GetComponents": self._rpc_get_components,
             "Shelly.ListMethods": lambda _p, _s: {
@@ -663,8 +689,9 @@ class ShellySimulator:
         if not self._basic_ok(request):
             return self._basic_challenge()
         self._sync()
-        document = self.status if request.path == "/status" else self.settings
-        return web.json_response(document)
+        if request.path == "/status":
+            return web.json_response(self._status_document())
+        return web.json_response(self.settings)
 
     async def _gen1_relay(self, request: web.Request) -> web.Response:
         """Gen1 ``GET /relay/<n>[?turn=on|off|toggle]``."""

@@ -237,8 +237,8 @@ class Step:
     * ``run``: the device used ``event.power`` W for ``event.seconds``; ``reading``
       must reach the integration (``None``: the device is unreachable).
     * ``reboot``: the device restarted (``event.loss_wh``: what a persistent
-      counter's restore lost; ``lost_wh``: what the counter did lose);
-      ``reading`` is the device just after, if it is reachable.
+      counter's restore loses); ``reading`` is the device just after, if it is
+      reachable.
     * ``offline``: the device is unreachable from now until a ``run`` whose
       ``reading`` is not ``None``.
     * ``ha_restart``: Home Assistant stopped while the device ran ``event.seconds``
@@ -254,7 +254,6 @@ class Step:
     kind: StepKind
     event: Event
     reading: Reading | None = None
-    lost_wh: float = 0.0
     delivered: bool = False
 
 
@@ -286,11 +285,8 @@ def play(life: Life, events: list[Event]) -> Iterator[Step]:
             if reading is not None:
                 life.seen(reading)
         elif event.kind == "reboot":
-            before = device.counter_wh
             life.reboot(event.loss_wh)
-            step = Step(
-                "reboot", event, reading_if_deliverable(), before - device.counter_wh
-            )
+            step = Step("reboot", event, reading_if_deliverable())
             yield step
             take(step)
         elif event.kind == "offline":
@@ -320,7 +316,7 @@ def play(life: Life, events: list[Event]) -> Iterator[Step]:
                 reading = device.reading()
                 reading.glitch = True
                 reading.counter_wh = (
-                    reading.counter_wh * 1000 + 1e9
+                    reading.counter_wh * 1000 + 1e12
                     if event.kind == "glitch_high"
                     else reading.counter_wh * event.factor
                 )

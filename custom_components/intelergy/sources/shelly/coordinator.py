@@ -298,12 +298,18 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
         )
 
     @callback
-    def _accept(self, status: DeviceStatus) -> ShellyData:
-        """Fold the counters into lifetime totals and persist them."""
+    def _accept(self, status: DeviceStatus, *, pushed: bool = False) -> ShellyData:
+        """Fold the counters into lifetime totals and persist them.
+
+        A Gen2+ push carries no ``sys.uptime``: aioshelly's merged status keeps
+        the one read at the last poll, which is no news about restarts (taken as
+        fresh, a young device's cached uptime would look like a reboot 30 s
+        later). Restarts are judged on polls only (every 60 s).
+        """
         now = dt_util.utcnow()
         update = self.totalizer.update(
             now.timestamp(),
-            status.uptime,
+            None if pushed else status.uptime,
             {channel.id: channel.energy_wh for channel in status.channels},
         )
         for decision in update.decisions:
@@ -335,7 +341,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
                 LOGGER.warning("%s: ignoring a pushed status: %s", self._host, err)
                 return
             self._backoff.succeeded()
-            self.async_set_updated_data(self._accept(status))
+            self.async_set_updated_data(self._accept(status, pushed=True))
         elif update_type is RpcUpdateType.DISCONNECTED:
             # Logged once by the coordinator; entities go unavailable until the
             # reconnection (backing off while it fails) succeeds.

@@ -1,0 +1,1 @@
+"""Seeded device lives run end to end: simulators, real entries, a real recorder."""
