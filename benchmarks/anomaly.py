@@ -27,7 +27,7 @@ import tracemalloc
 from typing import Any, Final
 
 from custom_components.intelergy.const import DOMAIN
-from custom_components.intelergy.energy.anomaly import Detector, DetectorConfig
+from custom_components.intelergy.core.anomaly import Detector, DetectorConfig
 
 STEP = 5.0  # s between readings
 DAY = 86_400

@@ -62,13 +62,13 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.intelergy.const import CONF_KIND, DOMAIN
-from custom_components.intelergy.sources import SOURCES, billing
-from custom_components.intelergy.sources.billing.actions import (
+from custom_components.intelergy.analytics.billing.actions import (
     SERVICE_CALCULATE_BILL,
     async_setup_billing_actions,
 )
-from custom_components.intelergy.sources.billing.const import KIND_BILLING
+from custom_components.intelergy.analytics.billing.const import KIND_BILLING
+from custom_components.intelergy.const import CONF_KIND, DOMAIN
+from custom_components.intelergy.kinds import ENTRY_KINDS, billing
 
 GOAL_MONTH_MS = 100.0
 # Statistics from 400 days ago up to the last complete hour: the previous cycle
@@ -139,7 +139,7 @@ async def set_up(hass: HomeAssistant, db_url: str, count: int) -> list[str]:
     )
     # Intelergy: custom integrations on, the billing kind and actions (until wired).
     hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
-    SOURCES.setdefault(KIND_BILLING, billing.SOURCE_KIND)
+    ENTRY_KINDS.setdefault(KIND_BILLING, billing.ENTRY_KIND)
     for title, tariff in (("Home", SEED), ("Home TOU", TOU)):
         MockConfigEntry(
             domain=DOMAIN,

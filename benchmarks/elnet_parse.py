@@ -20,7 +20,7 @@ import timeit
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.template import Template
 
-from custom_components.intelergy.sources.elnet.client import (
+from custom_components.intelergy.core.elnet.client import (
     parse_home_data,
     parse_live_updates,
 )

@@ -64,14 +64,14 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_ESP32
-from custom_components.intelergy.quantities import QUANTITIES
-from custom_components.intelergy.sources.esp32.const import (
+from custom_components.intelergy.meters.esp32.const import (
     CONF_DEVICE_ID,
     CONF_FIELDS,
     CONF_INTERVAL,
     CONF_PREFIX,
     CONF_RELAYS,
 )
+from custom_components.intelergy.quantities import QUANTITIES
 from tests.mosquitto import Mosquitto, free_port
 
 PREFIX = "intelergy"

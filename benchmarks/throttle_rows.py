@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import math
 import random
 
-from custom_components.intelergy.energy.throttle import WriteThrottle
+from custom_components.intelergy.core.throttle import WriteThrottle
 
 INTERVAL = 5  # s between readings
 DAY = 86_400  # s

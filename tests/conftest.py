@@ -12,8 +12,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_ELNET, KIND_SHELLY
-from custom_components.intelergy.sources.elnet.const import CONF_TOKEN, CONF_URL
-from custom_components.intelergy.sources.shelly.const import (
+from custom_components.intelergy.meters.elnet.const import CONF_TOKEN, CONF_URL
+from custom_components.intelergy.meters.shelly.const import (
     CONF_GEN,
     CONF_HOST,
     CONF_PORT,

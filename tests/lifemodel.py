@@ -112,7 +112,7 @@ class Life:
         """A good reading reached HA: the budget's marker moves."""
         if self.jump_pending:
             # The interval across the jump, and the first one on its new track,
-            # are not counted (energy/totalizer.py: a new track).
+            # are not counted (core/counter.py: a new track).
             self.budget_wh += self.device.true_wh - (self.seen_true_wh or 0.0)
             self.jump_pending -= 1
         if self.drop_pending:
@@ -146,7 +146,7 @@ class Life:
                 # A reboot right after a reading, by a device booted not long
                 # before it, cannot be told by uptime (the new uptime is as long
                 # as the time since, within the tolerance): that counter may be
-                # lost (energy/totalizer.py, restart evidence).
+                # lost (core/counter.py, restart evidence).
                 self.budget_wh += old_counter
 
 

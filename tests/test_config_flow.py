@@ -114,7 +114,7 @@ async def test_user_flow_unexpected_error(
     form = await start_elnet_flow(hass)
     # No local stand-in makes the client raise something it never should.
     with patch(
-        "custom_components.intelergy.sources.elnet.client.ElnetClient.fetch",
+        "custom_components.intelergy.core.elnet.client.ElnetClient.fetch",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(

@@ -15,12 +15,12 @@ from homeassistant import const as ha_const
 import pytest
 import yaml
 
-from custom_components.intelergy.sources.anomaly import entity as anomaly
-from custom_components.intelergy.sources.billing import descriptions as billing
-from custom_components.intelergy.sources.elnet import descriptions as elnet
-from custom_components.intelergy.sources.esp32 import descriptions as esp32
-from custom_components.intelergy.sources.pzem import descriptions as pzem
-from custom_components.intelergy.sources.shelly import descriptions as shelly
+from custom_components.intelergy.analytics.anomaly import entity as anomaly
+from custom_components.intelergy.analytics.billing import descriptions as billing
+from custom_components.intelergy.meters.elnet import descriptions as elnet
+from custom_components.intelergy.meters.esp32 import descriptions as esp32
+from custom_components.intelergy.meters.pzem import descriptions as pzem
+from custom_components.intelergy.meters.shelly import descriptions as shelly
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "intelergy"
@@ -184,7 +184,7 @@ def flow_step_ids() -> dict[str, set[str]]:
     steps: dict[str, set[str]] = {}
     for path in (
         INTEGRATION / "config_flow.py",
-        INTEGRATION / "sources" / "billing" / "steps.py",
+        INTEGRATION / "analytics" / "billing" / "steps.py",
     ):
         tree = ast.parse(path.read_text())
         for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
@@ -234,20 +234,20 @@ def test_every_flow_step_translated() -> None:
 
 
 def test_every_form_field_translated() -> None:
-    from custom_components.intelergy.sources.anomaly import (  # noqa: PLC0415
+    from custom_components.intelergy.analytics.anomaly import (  # noqa: PLC0415
         flow as anomaly_flow,
     )
-    from custom_components.intelergy.sources.billing import (  # noqa: PLC0415
+    from custom_components.intelergy.analytics.billing import (  # noqa: PLC0415
         flow as billing_flow,
     )
-    from custom_components.intelergy.sources.elnet import flow  # noqa: PLC0415
-    from custom_components.intelergy.sources.esp32 import (  # noqa: PLC0415
+    from custom_components.intelergy.meters.elnet import flow  # noqa: PLC0415
+    from custom_components.intelergy.meters.esp32 import (  # noqa: PLC0415
         flow as esp32_flow,
     )
-    from custom_components.intelergy.sources.pzem import (  # noqa: PLC0415
+    from custom_components.intelergy.meters.pzem import (  # noqa: PLC0415
         flow as pzem_flow,
     )
-    from custom_components.intelergy.sources.shelly import (  # noqa: PLC0415
+    from custom_components.intelergy.meters.shelly import (  # noqa: PLC0415
         flow as shelly_flow,
     )
 
@@ -289,10 +289,14 @@ def test_every_form_field_translated() -> None:
 def test_every_error_and_abort_translated() -> None:
     errors = {
         node.value.value
-        for kind in ("elnet", "shelly", "esp32", "pzem", "billing")
-        for node in ast.walk(
-            ast.parse((INTEGRATION / "sources" / kind / "flow.py").read_text())
+        for kind in (
+            "meters/elnet",
+            "meters/shelly",
+            "meters/esp32",
+            "meters/pzem",
+            "analytics/billing",
         )
+        for node in ast.walk(ast.parse((INTEGRATION / kind / "flow.py").read_text()))
         if isinstance(node, ast.Return | ast.Assign)
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)

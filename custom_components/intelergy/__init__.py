@@ -6,11 +6,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .analytics.anomaly import async_offer_monitors
 from .const import CONF_KIND, DOMAIN, KIND_ESP32, KIND_PZEM, KIND_SHELLY
+from .kinds import ENTRY_KINDS
 from .models import IntelergyConfigEntry
 from .services import async_setup_services
-from .sources import SOURCES
-from .sources.anomaly import async_offer_monitors
 
 # Kinds whose devices measure power: each gets an anomaly monitor offered.
 METERED_KINDS = frozenset({KIND_SHELLY, KIND_ESP32, KIND_PZEM})
@@ -26,7 +26,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -> bool:
     """Hand the entry to its source kind, then set up that source's platforms."""
-    entry.runtime_data = await SOURCES[entry.data[CONF_KIND]].setup(hass, entry)
+    entry.runtime_data = await ENTRY_KINDS[entry.data[CONF_KIND]].setup(hass, entry)
     await hass.config_entries.async_forward_entry_setups(
         entry, entry.runtime_data.platforms
     )
@@ -44,4 +44,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -
 
 async def async_remove_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
     """Delete what the source persisted for a removed entry."""
-    await SOURCES[entry.data[CONF_KIND]].remove(hass, entry)
+    await ENTRY_KINDS[entry.data[CONF_KIND]].remove(hass, entry)

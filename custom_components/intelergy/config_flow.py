@@ -16,6 +16,9 @@ from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
+from .analytics.anomaly import flow as anomaly_flow
+from .analytics.anomaly.const import CONF_POWER_ENTITY
+from .analytics.billing.steps import BillingConfigFlowMixin, BillingOptionsFlowMixin
 from .const import (
     CONF_KIND,
     DOMAIN,
@@ -27,13 +30,12 @@ from .const import (
     KIND_SHELLY,
     LOGGER,
 )
-from .sources.anomaly import flow as anomaly_flow
-from .sources.anomaly.const import CONF_POWER_ENTITY
-from .sources.billing.steps import BillingConfigFlowMixin, BillingOptionsFlowMixin
-from .sources.elnet import flow as elnet_flow
-from .sources.elnet.const import CONF_TOKEN, CONF_URL
-from .sources.esp32 import flow as esp32_flow
-from .sources.esp32.const import (
+from .core.esp32.client import valid_device_id
+from .core.pzem.client import Transport
+from .meters.elnet import flow as elnet_flow
+from .meters.elnet.const import CONF_TOKEN, CONF_URL
+from .meters.esp32 import flow as esp32_flow
+from .meters.esp32.const import (
     CONF_DEVICE_ID,
     CONF_FIELDS,
     CONF_INTERVAL,
@@ -41,18 +43,16 @@ from .sources.esp32.const import (
     CONF_RELAYS,
     DEFAULT_PREFIX,
 )
-from .sources.esp32.payload import valid_device_id
-from .sources.pzem import flow as pzem_flow
-from .sources.pzem.client import Transport
-from .sources.pzem.const import (
+from .meters.pzem import flow as pzem_flow
+from .meters.pzem.const import (
     CONF_HOST as PZEM_HOST,
     CONF_PORT as PZEM_PORT,
     CONF_SERIAL_PORT,
     CONF_SLAVE,
     CONF_TRANSPORT,
 )
-from .sources.shelly import flow as shelly_flow, model_name
-from .sources.shelly.const import (
+from .meters.shelly import flow as shelly_flow, model_name
+from .meters.shelly.const import (
     CONF_AREA_ID,
     CONF_HOST,
     CONF_PORT,

@@ -17,13 +17,13 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import probatio
 
-from .const import CONF_KIND, DOMAIN, KIND_ANOMALY
-from .sources.anomaly.const import (
+from .analytics.anomaly.const import (
     EVENT_ANOMALY,
     TRIGGER_CLEARED,
     TRIGGER_DETECTED,
     TRIGGER_RUNNING_TOO_LONG,
 )
+from .const import CONF_KIND, DOMAIN, KIND_ANOMALY
 
 TRIGGER_TYPES: Final = (TRIGGER_DETECTED, TRIGGER_CLEARED, TRIGGER_RUNNING_TOO_LONG)
 TRIGGER_SCHEMA: Final = DEVICE_TRIGGER_BASE_SCHEMA.extend(

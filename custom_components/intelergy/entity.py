@@ -16,7 +16,7 @@ from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
 )
 
-from .models import DynamicSource, IntelergyConfigEntry
+from .models import DynamicData, IntelergyConfigEntry
 
 # Entry data key of the flow's "room": the area to put the device in, once.
 CONF_AREA_ID = "area_id"
@@ -55,7 +55,7 @@ def platform_setup(platform: Platform) -> PlatformSetup:
     ) -> None:
         source = entry.runtime_data
         async_add_entities(source.entities(platform))
-        if isinstance(source, DynamicSource):
+        if isinstance(source, DynamicData):
             source.listen_new_entities(platform, async_add_entities)
 
     return async_setup_entry

@@ -12,8 +12,8 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 
+from .analytics.anomaly.const import EVENT_ANOMALY
 from .const import DOMAIN
-from .sources.anomaly.const import EVENT_ANOMALY
 
 UNITS = {
     "spike": "W",

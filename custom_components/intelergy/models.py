@@ -13,7 +13,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 
-class IntelergySource(Protocol):
+class IntelergyData(Protocol):
     """A set-up source: the runtime data of its config entry."""
 
     @property
@@ -28,7 +28,7 @@ class IntelergySource(Protocol):
 
 
 @runtime_checkable
-class DynamicSource(Protocol):
+class DynamicData(Protocol):
     """A source whose devices report new entities after set-up (an MQTT meter)."""
 
     def listen_new_entities(
@@ -37,12 +37,12 @@ class DynamicSource(Protocol):
         """Keep ``add`` to add ``platform`` entities later."""
 
 
-type IntelergyConfigEntry = ConfigEntry[IntelergySource]
+type IntelergyConfigEntry = ConfigEntry[IntelergyData]
 
 
 @dataclass(frozen=True, slots=True)
-class SourceKind:
+class EntryKind:
     """How the integration sets up and removes entries of one source kind."""
 
-    setup: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[IntelergySource]]
+    setup: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[IntelergyData]]
     remove: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[None]]

@@ -10,9 +10,9 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 import probatio
 
+from .analytics.anomaly.actions import async_setup_anomaly_actions
+from .analytics.billing.actions import async_setup_billing_actions
 from .const import CONF_KIND, DOMAIN, KIND_PZEM
-from .sources.anomaly.actions import async_setup_anomaly_actions
-from .sources.billing.actions import async_setup_billing_actions
 
 SERVICE_RESET_ENERGY: Final = "reset_energy"
 ATTR_DEVICE_ID: Final = "device_id"

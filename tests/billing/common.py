@@ -21,15 +21,15 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.intelergy.const import CONF_KIND, DOMAIN
-from custom_components.intelergy.energy.tariff import Slab, Tariff
-from custom_components.intelergy.sources.billing.const import (
+from custom_components.intelergy.analytics.billing.const import (
     CONF_ENTITIES,
     CONF_METHOD,
     CONF_NAME,
     CONF_TARIFF,
     KIND_BILLING,
 )
+from custom_components.intelergy.const import CONF_KIND, DOMAIN
+from custom_components.intelergy.core.tariff import Slab, Tariff
 
 from .conftest import billing_actions
 

@@ -1,7 +1,7 @@
 """Billing wired into the integration for the tests, whether or not it is yet.
 
 Until ``sources/__init__.py``, ``config_flow.py`` and ``services.py`` carry
-billing, these fixtures add the kind to ``SOURCES``, the mixins to the flows
+billing, these fixtures add the kind to ``ENTRY_KINDS``, the mixins to the flows
 (through subclasses registered as the domain's handler) and the actions.
 """
 
@@ -16,27 +16,27 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.core import HomeAssistant, callback
 import pytest
 
+from custom_components.intelergy.analytics.billing.actions import (
+    SERVICE_CALCULATE_BILL,
+    async_setup_billing_actions,
+)
+from custom_components.intelergy.analytics.billing.const import KIND_BILLING
+from custom_components.intelergy.analytics.billing.steps import (
+    BillingConfigFlowMixin,
+    BillingOptionsFlowMixin,
+)
 from custom_components.intelergy.config_flow import (
     IntelergyConfigFlow,
     IntelergyOptionsFlow,
 )
 from custom_components.intelergy.const import CONF_KIND, DOMAIN
-from custom_components.intelergy.sources import SOURCES, billing
-from custom_components.intelergy.sources.billing.actions import (
-    SERVICE_CALCULATE_BILL,
-    async_setup_billing_actions,
-)
-from custom_components.intelergy.sources.billing.const import KIND_BILLING
-from custom_components.intelergy.sources.billing.steps import (
-    BillingConfigFlowMixin,
-    BillingOptionsFlowMixin,
-)
+from custom_components.intelergy.kinds import ENTRY_KINDS, billing
 
 
 @pytest.fixture(autouse=True)
 def billing_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     """The billing kind among the integration's sources."""
-    monkeypatch.setitem(SOURCES, KIND_BILLING, billing.SOURCE_KIND)
+    monkeypatch.setitem(ENTRY_KINDS, KIND_BILLING, billing.ENTRY_KIND)
 
 
 def wired_options_flow() -> type[IntelergyOptionsFlow]:

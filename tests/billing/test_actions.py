@@ -273,7 +273,7 @@ async def test_errors(
     broken = OperationalError("SELECT", {}, Exception("disk I/O error"))
     with (
         patch(
-            "custom_components.intelergy.sources.billing.bills.async_sums_at",
+            "custom_components.intelergy.analytics.billing.bills.async_sums_at",
             side_effect=broken,
         ),
         pytest.raises(HomeAssistantError) as raised,

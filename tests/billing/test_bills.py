@@ -263,14 +263,14 @@ def test_projection_never_below_the_energy_used() -> None:
     from datetime import date as _date  # noqa: PLC0415
     from decimal import Decimal as _Decimal  # noqa: PLC0415
 
-    from custom_components.intelergy.energy.prediction import Method  # noqa: PLC0415
-    from custom_components.intelergy.energy.tariff import (  # noqa: PLC0415
-        Slab,
-        Tariff,
-    )
-    from custom_components.intelergy.sources.billing.bills import (  # noqa: PLC0415
+    from custom_components.intelergy.analytics.billing.bills import (  # noqa: PLC0415
         CycleSoFar,
         projections,
+    )
+    from custom_components.intelergy.core.prediction import Method  # noqa: PLC0415
+    from custom_components.intelergy.core.tariff import (  # noqa: PLC0415
+        Slab,
+        Tariff,
     )
 
     tariff = Tariff("INR", slabs=(Slab(None, _Decimal("5")),))

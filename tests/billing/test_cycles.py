@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     do_adhoc_statistics,
 )
 
-from custom_components.intelergy.energy.tariff import (
+from custom_components.intelergy.core.tariff import (
     MonthlyCycle,
     Slab,
     Tariff,

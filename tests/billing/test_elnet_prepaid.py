@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.intelergy.sources.elnet.descriptions import SENSORS
+from custom_components.intelergy.meters.elnet.descriptions import SENSORS
 from simulators.elnet import ElnetSimulator
 from tests.elnet.test_init import entity_id, poll, setup
 from tests.recorder import HOUR, auto_enable_custom_integrations  # noqa: F401

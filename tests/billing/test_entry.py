@@ -80,7 +80,7 @@ async def test_refresh_after_each_compile_and_failures(
     # The database fails: unavailable, and back at the next run.
     broken = OperationalError("SELECT", {}, Exception("database is locked"))
     with patch(
-        "custom_components.intelergy.sources.billing.bills.async_sums_at",
+        "custom_components.intelergy.analytics.billing.bills.async_sums_at",
         side_effect=broken,
     ):
         freezer.move_to(NOW.replace(hour=11, minute=10, second=40))

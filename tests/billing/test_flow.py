@@ -12,11 +12,11 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 
+from custom_components.intelergy.analytics.billing import flow as billing_flow
+from custom_components.intelergy.analytics.billing.const import KIND_BILLING
+from custom_components.intelergy.analytics.billing.household import is_energy_total
 from custom_components.intelergy.const import CONF_KIND, DOMAIN
-from custom_components.intelergy.energy.tariff import Tariff
-from custom_components.intelergy.sources.billing import flow as billing_flow
-from custom_components.intelergy.sources.billing.const import KIND_BILLING
-from custom_components.intelergy.sources.billing.household import is_energy_total
+from custom_components.intelergy.core.tariff import Tariff
 
 from .common import SEED, billing_entry, energy_sensor
 

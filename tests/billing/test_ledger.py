@@ -11,16 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.energy.tariff import (
-    MAX_AMOUNT,
-    MonthlyCycle,
-    RollingCycle,
-    Slab,
-    Tariff,
-    TariffError,
-    TouBand,
-)
-from custom_components.intelergy.sources.billing.ledger import (
+from custom_components.intelergy.core.ledger import (
     Charges,
     LedgerError,
     Part,
@@ -37,6 +28,15 @@ from custom_components.intelergy.sources.billing.ledger import (
     price,
     price_part,
     to_kwh,
+)
+from custom_components.intelergy.core.tariff import (
+    MAX_AMOUNT,
+    MonthlyCycle,
+    RollingCycle,
+    Slab,
+    Tariff,
+    TariffError,
+    TouBand,
 )
 
 D = Decimal

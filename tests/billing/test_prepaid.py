@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from custom_components.intelergy.sources.billing.prepaid import forecast
+from custom_components.intelergy.core.prepaid import forecast
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

@@ -16,16 +16,7 @@ import math
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.intelergy.energy.tariff import (
-    CENT,
-    MAX_AMOUNT,
-    MonthlyCycle,
-    Slab,
-    Tariff,
-    TariffError,
-    TouBand,
-)
-from custom_components.intelergy.sources.billing.ledger import (
+from custom_components.intelergy.core.ledger import (
     KWH_STEP,
     MAX_SHARED,
     LedgerError,
@@ -37,6 +28,15 @@ from custom_components.intelergy.sources.billing.ledger import (
     plan,
     price_part,
     to_kwh,
+)
+from custom_components.intelergy.core.tariff import (
+    CENT,
+    MAX_AMOUNT,
+    MonthlyCycle,
+    Slab,
+    Tariff,
+    TariffError,
+    TouBand,
 )
 
 D = Decimal

@@ -12,7 +12,7 @@ import math
 
 from hypothesis import given, settings, strategies as st
 
-from custom_components.intelergy.sources.billing.prepaid import forecast
+from custom_components.intelergy.core.prepaid import forecast
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 BALANCES = (

@@ -21,9 +21,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.intelergy.sources.billing import statistics
-from custom_components.intelergy.sources.billing.ledger import energy_between
-from custom_components.intelergy.sources.billing.prepaid import forecast
+from custom_components.intelergy.analytics.billing import statistics
+from custom_components.intelergy.core.ledger import energy_between
+from custom_components.intelergy.core.prepaid import forecast
 from tests.recorder import auto_enable_custom_integrations  # noqa: F401
 
 from .common import HOUR, import_rows, usage_rows

@@ -10,14 +10,14 @@ from typing import Any
 
 from homeassistant.helpers import selector
 
-from custom_components.intelergy.sources.billing import actions, flow
-from custom_components.intelergy.sources.billing.descriptions import (
+from custom_components.intelergy.analytics.billing import actions, flow
+from custom_components.intelergy.analytics.billing.descriptions import (
     SENSORS,
     sensor_cost,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "custom_components" / "intelergy" / "sources" / "billing"
+PACKAGE = ROOT / "custom_components" / "intelergy" / "analytics" / "billing"
 FRAGMENT = ROOT / "docs" / "billing-strings.json"
 
 

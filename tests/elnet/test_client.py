@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
-from custom_components.intelergy.sources.elnet.client import (
+from custom_components.intelergy.core.elnet.client import (
     LIVE_UPDATES_PATH,
     ElnetApiError,
     ElnetAuthError,

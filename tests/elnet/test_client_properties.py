@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.intelergy.sources.elnet.client import (
+from custom_components.intelergy.core.elnet.client import (
     ElnetApiError,
     ElnetInvalidResponseError,
     HomeData,

@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.intelergy.const import DOMAIN
-from custom_components.intelergy.sources.elnet.coordinator import storage_key
+from custom_components.intelergy.meters.elnet.coordinator import storage_key
 from simulators.elnet import GENERATOR, GRID, ElnetSimulator
 
 from ..conftest import ELNET_SERIAL, ELNET_TOKEN, elnet_options
@@ -394,7 +394,7 @@ async def test_failures_make_entities_unavailable_and_recover(
     message: str,
 ) -> None:
     with patch(
-        "custom_components.intelergy.sources.elnet.coordinator.REQUEST_TIMEOUT", 0.2
+        "custom_components.intelergy.meters.elnet.coordinator.REQUEST_TIMEOUT", 0.2
     ):
         await setup(hass, elnet_entry)
         grid_before = state(hass, "sensor", "grid_energy").state

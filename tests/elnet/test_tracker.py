@@ -9,15 +9,15 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.energy.totalizer import DecisionKind
-from custom_components.intelergy.sources.elnet.client import (
+from custom_components.intelergy.core.counter import DecisionKind
+from custom_components.intelergy.core.elnet.client import (
     HomeData,
     LiveUpdate,
     PowerSource,
     parse_home_data,
     parse_live_updates,
 )
-from custom_components.intelergy.sources.elnet.tracker import (
+from custom_components.intelergy.core.elnet.tracker import (
     EVENT_DAILY_SUMMARY,
     EVENT_LOW_BALANCE,
     EVENT_POWER_SOURCE_CHANGED,

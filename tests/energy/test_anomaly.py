@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.intelergy.energy.anomaly import (
+from custom_components.intelergy.core.anomaly import (
     Anomaly,
     Detector,
     DetectorConfig,

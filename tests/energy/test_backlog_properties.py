@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.energy.backlog import BacklogLedger, Episode
+from custom_components.intelergy.core.backlog import BacklogLedger, Episode
 
 T0 = 1795428000.0  # 2026-11-23T10:00:00Z
 BASELINE = (T0 + 300, 10.0, 100.0)

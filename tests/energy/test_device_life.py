@@ -12,13 +12,13 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 
-from custom_components.intelergy.energy.totalizer import (
+from custom_components.intelergy.core.counter import (
     CounterSemantics,
     CounterSpec,
     EnergyTotalizer,
 )
-from custom_components.intelergy.sources.pzem.coordinator import COUNTER_SPEC as PZEM
-from custom_components.intelergy.sources.shelly.coordinator import counter_spec
+from custom_components.intelergy.meters.pzem.coordinator import COUNTER_SPEC as PZEM
+from custom_components.intelergy.meters.shelly.coordinator import counter_spec
 from tests.lifemodel import Device, Event, Life, Reading, live, lives
 
 SHELLY_PLUG_S = counter_spec("SHPLG-S")

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from custom_components.intelergy.energy.invoice import (
+from custom_components.intelergy.core.invoice import (
     InvoiceLine,
     render_invoice,
     sensor_lines,
 )
-from custom_components.intelergy.energy.tariff import Bill, Slab, Tariff, TouBand
+from custom_components.intelergy.core.tariff import Bill, Slab, Tariff, TouBand
 
 D = Decimal
 SEED = Tariff(

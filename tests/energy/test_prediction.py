@@ -9,7 +9,7 @@ import math
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.energy.prediction import (
+from custom_components.intelergy.core.prediction import (
     MAX_DAILY_KWH,
     Method,
     ProjectionError,
@@ -19,7 +19,7 @@ from custom_components.intelergy.energy.prediction import (
     project_trend,
     project_weekday,
 )
-from custom_components.intelergy.energy.tariff import Slab, Tariff, TariffError, TouBand
+from custom_components.intelergy.core.tariff import Slab, Tariff, TariffError, TouBand
 
 D = Decimal
 MARCH = date(2025, 3, 1)

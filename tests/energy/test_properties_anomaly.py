@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.energy.anomaly import (
+from custom_components.intelergy.core.anomaly import (
     MAX_READING,
     Anomaly,
     Detector,

@@ -14,14 +14,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.intelergy.energy.prediction import (
+from custom_components.intelergy.core.prediction import (
     MAX_DAILY_KWH,
     Method,
     ProjectionError,
     project,
     project_cost,
 )
-from custom_components.intelergy.energy.tariff import (
+from custom_components.intelergy.core.tariff import (
     MAX_AMOUNT,
     Slab,
     Tariff,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.intelergy.energy.tariff import (
+from custom_components.intelergy.core.tariff import (
     MAX_AMOUNT,
     MAX_CYCLE_DAYS,
     MAX_PLACES,

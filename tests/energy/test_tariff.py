@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.energy.tariff import (
+from custom_components.intelergy.core.tariff import (
     MAX_AMOUNT,
     MAX_PLACES,
     BillingCycle,

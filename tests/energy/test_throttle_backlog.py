@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from custom_components.intelergy.energy.backlog import (
+from custom_components.intelergy.core.backlog import (
     BacklogLedger,
     Episode,
     HourRow,
     hour_start,
 )
-from custom_components.intelergy.energy.throttle import WriteThrottle
+from custom_components.intelergy.core.throttle import WriteThrottle
 
 T0 = 1795428000.0  # 2026-11-23T10:00:00Z
 

@@ -1,4 +1,4 @@
-"""The counter model: each rule of energy/totalizer.py, and the reported cases."""
+"""The counter model: each rule of core/counter.py, and the reported cases."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from custom_components.intelergy.energy.totalizer import (
+from custom_components.intelergy.core.counter import (
     CONFIRM_SECONDS,
     CounterSemantics,
     CounterSpec,

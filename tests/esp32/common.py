@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_ESP32
-from custom_components.intelergy.sources.esp32.const import (
+from custom_components.intelergy.meters.esp32.const import (
     CONF_DEVICE_ID,
     CONF_FIELDS,
     CONF_INTERVAL,

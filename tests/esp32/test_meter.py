@@ -18,7 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.intelergy.const import DOMAIN
-from custom_components.intelergy.sources.esp32.const import CONF_FIELDS, CONF_RELAYS
+from custom_components.intelergy.meters.esp32.const import CONF_FIELDS, CONF_RELAYS
 
 from .common import BASE, UNIQUE, Link, entity_of, meter_entry, state_of
 

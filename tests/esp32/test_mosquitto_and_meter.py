@@ -23,7 +23,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 import pytest
 
-from custom_components.intelergy.sources.esp32.payload import (
+from custom_components.intelergy.core.esp32.client import (
     MAX_BACKLOG_BYTES,
     MAX_STATE_BYTES,
     parse_backlog,

@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.sources.esp32.payload import (
+from custom_components.intelergy.core.esp32.client import (
     ALIASES,
     BOUNDS,
     CLOCK_VALID_FROM,

@@ -24,7 +24,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from custom_components.intelergy.sources.esp32.payload import (
+from custom_components.intelergy.core.esp32.client import (
     MAX_BACKLOG_BYTES,
     MAX_BACKLOG_READINGS,
     MAX_STATE_BYTES,

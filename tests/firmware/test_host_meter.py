@@ -24,7 +24,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 import pytest
 
-from custom_components.intelergy.sources.esp32.payload import (
+from custom_components.intelergy.core.esp32.client import (
     Reading,
     parse_backlog,
     parse_relay_state,

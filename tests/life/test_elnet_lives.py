@@ -24,8 +24,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_ELNET
-from custom_components.intelergy.sources.elnet.const import CONF_TOKEN, CONF_URL
-from custom_components.intelergy.sources.elnet.coordinator import ElnetCoordinator
+from custom_components.intelergy.meters.elnet.const import CONF_TOKEN, CONF_URL
+from custom_components.intelergy.meters.elnet.coordinator import ElnetCoordinator
 from simulators.elnet import GRID, ElnetSimulator
 from tests.conftest import ELNET_SERIAL, ELNET_TOKEN, elnet_options
 from tests.lifemodel import Device, Event, Reading

@@ -21,13 +21,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_PZEM
-from custom_components.intelergy.sources.pzem.const import (
+from custom_components.intelergy.meters.pzem.const import (
     CONF_HOST,
     CONF_PORT,
     CONF_SLAVE,
     CONF_TRANSPORT,
 )
-from custom_components.intelergy.sources.pzem.coordinator import PzemCoordinator
+from custom_components.intelergy.meters.pzem.coordinator import PzemCoordinator
 from simulators.pzem import PzemSimulator
 from tests.lifemodel import Device, Event, Reading
 

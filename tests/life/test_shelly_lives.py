@@ -20,8 +20,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.intelergy.sources.shelly.const import RPC_POLL_INTERVAL
-from custom_components.intelergy.sources.shelly.coordinator import (
+from custom_components.intelergy.meters.shelly.const import RPC_POLL_INTERVAL
+from custom_components.intelergy.meters.shelly.coordinator import (
     RpcBackend,
     ShellyCoordinator,
 )

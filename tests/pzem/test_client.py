@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.intelergy.sources.pzem.client import (
+from custom_components.intelergy.core.pzem.client import (
     PzemClient,
     PzemConnectionError,
     PzemError,

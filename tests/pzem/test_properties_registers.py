@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
-from custom_components.intelergy.sources.pzem.client import (
+from custom_components.intelergy.core.pzem.client import (
     ALARM_OFF,
     ALARM_ON,
     INPUT_REGISTER_COUNT,

@@ -20,7 +20,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_SHELLY
-from custom_components.intelergy.sources.shelly.const import (
+from custom_components.intelergy.meters.shelly.const import (
     CONF_GEN,
     CONF_HOST,
     CONF_PASSWORD,
@@ -243,7 +243,7 @@ async def test_discovered_device_failing_its_check(
     hass: HomeAssistant, gen1_sim: ShellySimulator
 ) -> None:
     with patch(
-        "custom_components.intelergy.sources.shelly.flow.Gen1Backend.refresh",
+        "custom_components.intelergy.meters.shelly.flow.Gen1Backend.refresh",
         side_effect=DeviceConnectionError("reset by peer"),
     ):
         result = await hass.config_entries.flow.async_init(
@@ -258,7 +258,7 @@ async def test_discovered_device_failing_its_check(
 async def test_unexpected_error(hass: HomeAssistant, gen1_sim: ShellySimulator) -> None:
     form = await start(hass)
     with patch(
-        "custom_components.intelergy.sources.shelly.flow.Gen1Backend.refresh",
+        "custom_components.intelergy.meters.shelly.flow.Gen1Backend.refresh",
         side_effect=RuntimeError("boom"),
     ):
         result = await submit(

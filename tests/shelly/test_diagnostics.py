@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.intelergy.sources.shelly.coordinator import RpcBackend
+from custom_components.intelergy.meters.shelly.coordinator import RpcBackend
 from simulators.shelly import ShellySimulator
 from tests.conftest import shelly_mac
 from tests.shelly.helpers import loaded, tick, wait_for

@@ -14,7 +14,7 @@ from aioshelly.exceptions import (
 )
 import pytest
 
-from custom_components.intelergy.sources.shelly.gen1 import (
+from custom_components.intelergy.core.shelly.client import (
     Gen1Client,
     Gen1InvalidResponseError,
 )

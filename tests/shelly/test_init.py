@@ -25,7 +25,7 @@ from homeassistant.helpers import (
 import pytest
 
 from custom_components.intelergy.const import DOMAIN
-from custom_components.intelergy.sources.shelly.const import CONF_PASSWORD
+from custom_components.intelergy.meters.shelly.const import CONF_PASSWORD
 from simulators.shelly import GEN4_POWER_STRIP, ShellySimulator
 from tests.conftest import running, shelly_entry, shelly_mac
 from tests.shelly.helpers import (

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.sources.shelly.status import (
+from custom_components.intelergy.core.shelly.client import (
     DeviceStatus,
     StatusError,
     parse_gen1,

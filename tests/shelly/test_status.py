@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.intelergy.sources.shelly.status import (
+from custom_components.intelergy.core.shelly.client import (
     StatusError,
     parse_gen1,
     parse_rpc,

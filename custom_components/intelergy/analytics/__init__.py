@@ -1,0 +1,1 @@
+"""Entry kinds that consume any integration's sensors: bills and anomaly monitors."""

@@ -1,0 +1,114 @@
+"""Anomaly monitors: any power sensor's stream through the detectors of energy.anomaly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import (
+    device_registry as dr,
+    discovery_flow,
+    entity_registry as er,
+)
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.storage import Store
+
+from ...const import DOMAIN
+from ...models import EntryKind, IntelergyConfigEntry
+from .const import CONF_POWER_ENTITY, STORAGE_VERSION
+from .entity import BASELINE, PROBLEM, AnomalyProblem, BaselineSensor
+from .monitor import AnomalyMonitor
+
+PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
+
+
+def storage_key(entry_id: str) -> str:
+    """The ``.storage`` key of a monitor's learned state."""
+    return f"{DOMAIN}.anomaly.{entry_id}"
+
+
+@dataclass(slots=True)
+class AnomalyMonitorData:
+    """Runtime data of an anomaly monitor entry."""
+
+    monitor: AnomalyMonitor
+    device: Any  # the monitored device, when the sensor has one
+    info: DeviceInfo | None
+
+    @property
+    def platforms(self) -> Sequence[Platform]:
+        """The problem flag and the baseline."""
+        return PLATFORMS
+
+    def entities(self, platform: Platform) -> Sequence[Entity]:
+        """One of each."""
+        if platform is Platform.BINARY_SENSOR:
+            return [AnomalyProblem(self.monitor, PROBLEM, self.device, self.info)]
+        return [BaselineSensor(self.monitor, BASELINE, self.device, self.info)]
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The detector's configuration, baseline and active anomalies."""
+        return self.monitor.diagnostics()
+
+
+def monitored_device(hass: HomeAssistant, entity_id: str) -> Any:
+    """The device of the monitored power sensor, if it has one."""
+    entry = er.async_get(hass).async_get(entity_id)
+    if entry is None or entry.device_id is None:
+        return None
+    return dr.async_get(hass).async_get(entry.device_id)
+
+
+async def async_setup_source(
+    hass: HomeAssistant, entry: IntelergyConfigEntry
+) -> AnomalyMonitorData:
+    """Restore the detector and follow the sensors."""
+    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    monitor = AnomalyMonitor(hass, entry, store, await store.async_load())
+    # The monitor's entities join the monitored device (a plug's problem flag
+    # belongs on the plug, as HA's helpers attach to their source's device); a
+    # sensor without a device gets one for the monitor.
+    info: DeviceInfo | None = None
+    if (device := monitored_device(hass, entry.data[CONF_POWER_ENTITY])) is not None:
+        monitor.device_id = device.id
+    else:
+        info = DeviceInfo(
+            identifiers={(DOMAIN, f"anomaly_{entry.entry_id}")},
+            name=entry.title,
+            manufacturer="Intelergy",
+            model="Anomaly monitor",
+        )
+        own = dr.async_get(hass).async_get_or_create(
+            config_entry_id=entry.entry_id, **info
+        )
+        monitor.device_id = own.id
+    monitor.async_start()
+    entry.async_on_unload(monitor.async_stop)
+    return AnomalyMonitorData(monitor, device, info)
+
+
+async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
+    """Forget the learned state."""
+    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    await store.async_remove()
+
+
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, remove=async_remove_source)
+
+
+@callback
+def async_offer_monitors(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
+    """Offer an anomaly monitor (a discovered flow) for each power sensor of ``entry``."""
+    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        if entity.domain == "sensor" and entity.unique_id.endswith("_power"):
+            discovery_flow.async_create_flow(
+                hass,
+                DOMAIN,
+                {"source": SOURCE_INTEGRATION_DISCOVERY},
+                {CONF_POWER_ENTITY: entity.entity_id},
+            )

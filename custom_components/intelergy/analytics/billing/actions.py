@@ -1,0 +1,573 @@
+"""Billing actions (response data): bills, projections, energy reports, invoices.
+
+* ``intelergy.calculate_bill``: a period's bill (the current or previous cycle,
+  the cycle starting in a ``YYYY-MM`` month, or start/end), per cycle, per
+  sensor and per area;
+* ``intelergy.predict_bill``: the current cycle's projected energy and bill by
+  average day, same-weekday profile and linear trend, with a low/high band;
+* ``intelergy.energy_report``: hourly / daily / weekly / monthly energy of the
+  targets, as the recorder aggregates it;
+* ``intelergy.export_invoice``: a cycle's PDF invoice under
+  ``<config>/www/intelergy/invoices/`` (served as ``/local/…``).
+
+Targets (entities, devices, areas, floors, labels) narrow the sensors; without
+targets the billing entry's own sensors are used. ``config_entry_id`` picks the
+tariff; it may be left out when there is one billing entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from pathlib import Path
+import secrets
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.target import (
+    TargetSelection,
+    async_extract_referenced_entity_ids,
+)
+from homeassistant.util import dt as dt_util, slugify
+import probatio
+from sqlalchemy.exc import SQLAlchemyError
+
+from ...const import CONF_KIND, DOMAIN
+from ...core.invoice import render_invoice, sensor_lines
+from ...core.ledger import Charges, Statement, allocate
+from ...core.prediction import Method
+from ...core.tariff import Cycle, Tariff, TariffError
+from .bills import async_cycle_so_far, async_statement, projections
+from .const import INVOICE_DIR, KIND_BILLING
+from .descriptions import slab_rows, tou_rows
+from .household import (
+    Household,
+    Meter,
+    billing_entries,
+    household,
+    is_energy_total,
+    meters as describe,
+)
+from .statistics import Period, async_changes, recorder_loaded
+
+SERVICE_CALCULATE_BILL: Final = "calculate_bill"
+SERVICE_PREDICT_BILL: Final = "predict_bill"
+SERVICE_ENERGY_REPORT: Final = "energy_report"
+SERVICE_EXPORT_INVOICE: Final = "export_invoice"
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_PERIOD: Final = "period"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+ATTR_METHOD: Final = "method"
+ATTR_GROUP_BY: Final = "group_by"
+
+CURRENT_CYCLE: Final = "current_cycle"
+PREVIOUS_CYCLE: Final = "previous_cycle"
+GROUPS: Final = ("hour", "day", "week", "month")
+
+_ENTRY: Final[dict[Any, Any]] = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+_TARGETS: Final[dict[Any, Any]] = {**cv.ENTITY_SERVICE_FIELDS, **_ENTRY}
+_PERIOD: Final[dict[Any, Any]] = {
+    probatio.Optional(ATTR_PERIOD): cv.string,
+    probatio.Optional(ATTR_START): cv.datetime,
+    probatio.Optional(ATTR_END): cv.datetime,
+}
+CALCULATE_SCHEMA: Final = probatio.Schema({**_TARGETS, **_PERIOD})
+PREDICT_SCHEMA: Final = probatio.Schema(
+    {**_TARGETS, probatio.Optional(ATTR_METHOD): probatio.In([str(m) for m in Method])}
+)
+REPORT_SCHEMA: Final = probatio.Schema(
+    {
+        **_TARGETS,
+        **_PERIOD,
+        probatio.Optional(ATTR_GROUP_BY, default="day"): probatio.In(GROUPS),
+    }
+)
+INVOICE_SCHEMA: Final = probatio.Schema(
+    {**_ENTRY, probatio.Optional(ATTR_PERIOD, default=PREVIOUS_CYCLE): cv.string}
+)
+
+
+def _error(
+    *, translation_key: str, placeholders: dict[str, str] | None = None
+) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+    )
+
+
+# --- Which entry, which sensors, which period ---------------------------------------
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall) -> ConfigEntry[Any]:
+    """The billing entry named by ``config_entry_id``, or the only one."""
+    if (entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID)) is not None:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if (
+            entry is None
+            or entry.domain != DOMAIN
+            or entry.data.get(CONF_KIND) != KIND_BILLING
+        ):
+            raise _error(
+                translation_key="billing_not_an_entry", placeholders={"entry": entry_id}
+            )
+        return entry
+    entries = billing_entries(hass)
+    if not entries:
+        raise _error(translation_key="billing_no_entry")
+    if len(entries) > 1:
+        raise _error(
+            translation_key="billing_several_entries",
+            placeholders={"entries": ", ".join(sorted(e.title for e in entries))},
+        )
+    return entries[0]
+
+
+def _household(entry: ConfigEntry[Any]) -> Household:
+    try:
+        return household(entry)
+    except (TariffError, KeyError, ValueError) as err:
+        raise _error(
+            translation_key="billing_invalid_tariff", placeholders={"error": str(err)}
+        ) from err
+
+
+def _targets(
+    hass: HomeAssistant, call: ServiceCall, default: Sequence[str]
+) -> list[str]:
+    """The energy sensors targeted (devices and areas expand to theirs)."""
+    selection = TargetSelection(call.data)
+    if not selection.has_any_target:
+        return list(default)
+    selected = async_extract_referenced_entity_ids(hass, selection)
+    wrong = sorted(
+        e
+        for e in selected.referenced
+        if e not in default and not is_energy_total(hass, e)
+    )
+    if wrong:
+        raise _error(
+            translation_key="billing_not_energy_sensors",
+            placeholders={"entities": ", ".join(wrong)},
+        )
+    registry = er.async_get(hass)
+    ours = {entry.entry_id for entry in billing_entries(hass)}
+
+    def billing_sensor(entity_id: str) -> bool:  # a bill is not a meter
+        entry = registry.async_get(entity_id)
+        return entry is not None and entry.config_entry_id in ours
+
+    found = set(selected.referenced) | {
+        e
+        for e in selected.indirectly_referenced
+        if is_energy_total(hass, e) and not billing_sensor(e)
+    }
+    if not found:
+        raise _error(translation_key="billing_no_sensors")
+    return sorted(found)
+
+
+def _cycle(tariff: Tariff, period: str, now: datetime, tz: tzinfo) -> Cycle:
+    current = tariff.cycle.containing(now, tz)
+    if period == CURRENT_CYCLE:
+        return current
+    if period == PREVIOUS_CYCLE:
+        return tariff.cycle.previous(current)
+    try:
+        cycle = tariff.cycle.for_month(period)
+    except TariffError as err:
+        raise _error(
+            translation_key="billing_invalid_period", placeholders={"period": period}
+        ) from err
+    if cycle > current:
+        raise _error(
+            translation_key="billing_period_in_future", placeholders={"period": period}
+        )
+    return cycle
+
+
+def _period(
+    call: ServiceCall, tariff: Tariff | None, now: datetime, tz: tzinfo
+) -> tuple[datetime, datetime]:
+    """[start, end) of the call: a cycle keyword, ``YYYY-MM``, or start/end."""
+    start: datetime | None = call.data.get(ATTR_START)
+    end: datetime | None = call.data.get(ATTR_END)
+    period: str | None = call.data.get(ATTR_PERIOD)
+    if start is not None or end is not None:
+        if period is not None:
+            raise _error(translation_key="billing_period_and_dates")
+        if start is None:
+            raise _error(translation_key="billing_start_required")
+        start = dt_util.as_utc(start)
+        if start >= now:
+            raise _error(
+                translation_key="billing_period_in_future",
+                placeholders={"period": dt_util.as_local(start).isoformat()},
+            )
+        end = now if end is None else dt_util.as_utc(end)
+        if start >= end:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="bad_period"
+            )
+        return start, end
+    if tariff is None:
+        raise _error(translation_key="billing_start_required")
+    return _cycle(tariff, period or CURRENT_CYCLE, now, tz).bounds(tz)
+
+
+# --- Responses ---------------------------------------------------------------------
+
+
+def _money(amount: Decimal) -> float:
+    return float(amount)
+
+
+def _charges(charges: Charges) -> dict[str, Any]:
+    return {
+        "energy_kwh": round(float(charges.kwh), 3),
+        "energy_charge": _money(charges.energy_charge),
+        "fixed_charge": _money(charges.fixed_charge),
+        "tax": _money(charges.tax),
+        "total": _money(charges.total),
+        "slabs": slab_rows(charges.slabs),
+        "tou": tou_rows(charges.tou),
+    }
+
+
+def _breakdown(
+    found: Sequence[Meter],
+    kwh: Mapping[str, float],
+    cost: Mapping[str, Decimal] | None = None,
+) -> dict[str, Any]:
+    """Per-sensor and per-area (the sensor's own area, else its device's) figures."""
+    sensors = []
+    areas: dict[str | None, dict[str, Any]] = {}
+    for meter in found:
+        row: dict[str, Any] = {
+            "entity_id": meter.entity_id,
+            "name": meter.name,
+            "area_id": meter.area_id,
+            "area": meter.area,
+            "kwh": round(kwh.get(meter.entity_id, 0.0), 3),
+        }
+        area = areas.setdefault(
+            meter.area_id,
+            {"area_id": meter.area_id, "name": meter.area, "kwh": 0.0},
+        )
+        area["kwh"] += kwh.get(meter.entity_id, 0.0)
+        if cost is not None:
+            row["cost"] = _money(cost.get(meter.entity_id, Decimal(0)))
+            area["cost"] = area.get("cost", 0.0) + row["cost"]
+        sensors.append(row)
+    for area in areas.values():
+        area["kwh"] = round(area["kwh"], 3)
+        if "cost" in area:
+            area["cost"] = round(area["cost"], 2)
+    return {
+        "sensors": sensors,
+        "areas": sorted(
+            areas.values(), key=lambda a: (a["area_id"] is None, a["name"] or "")
+        ),
+    }
+
+
+def _statement(
+    house: Household, statement: Statement, found: Sequence[Meter]
+) -> dict[str, Any]:
+    charges = statement.charges
+    return {
+        "currency": house.tariff.currency,
+        "tax_percent": float(house.tariff.tax_percent),
+        **_charges(charges),
+        "cycles": [
+            {
+                "cycle_start": priced.part.cycle.start.isoformat(),
+                "cycle_end": priced.part.cycle.last_day.isoformat(),
+                "start": dt_util.as_local(priced.part.start).isoformat(),
+                "end": dt_util.as_local(priced.part.end).isoformat(),
+                "complete": priced.part.complete,
+                **_charges(priced.charges),
+            }
+            for priced in statement.parts
+        ],
+        **_breakdown(found, statement.sensor_kwh, statement.sensor_cost),
+    }
+
+
+# --- The actions -----------------------------------------------------------------------
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """A failing database read as a translated error."""
+    try:
+        yield
+    except SQLAlchemyError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="billing_statistics_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _ready(hass: HomeAssistant) -> None:
+    if not recorder_loaded(hass):
+        raise _error(translation_key="billing_no_recorder")
+
+
+async def _async_calculate_bill(call: ServiceCall) -> ServiceResponse:
+    """A period's bill from the statistics."""
+    hass = call.hass
+    _ready(hass)
+    entry = _entry(hass, call)
+    house = _household(entry)
+    entity_ids = _targets(hass, call, house.entities)
+    now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
+    start, end = _period(call, house.tariff, now, tz)
+    with _reading():
+        statement = await async_statement(
+            hass, house.tariff, entity_ids, start=start, end=end, now=now, tz=tz
+        )
+    parts = statement.parts
+    return {
+        "household": entry.title,
+        "start": dt_util.as_local(parts[0].part.start if parts else start).isoformat(),
+        "end": dt_util.as_local(parts[-1].part.end if parts else end).isoformat(),
+        **_statement(house, statement, describe(hass, entity_ids)),
+    }
+
+
+async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
+    """The current cycle's projected energy and bill."""
+    hass = call.hass
+    _ready(hass)
+    entry = _entry(hass, call)
+    house = _household(entry)
+    entity_ids = _targets(hass, call, house.entities)
+    now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
+    methods = (
+        [Method(call.data[ATTR_METHOD])] if ATTR_METHOD in call.data else list(Method)
+    )
+    with _reading():
+        so_far = await async_cycle_so_far(hass, house.tariff, entity_ids, now, tz)
+    projected = projections(so_far, house.tariff, methods)
+    if projected is None:
+        raise _error(translation_key="billing_not_enough_history")
+    found = describe(hass, entity_ids)
+    used = so_far.sensor_kwh
+    used_total = sum(used.values())
+    results: dict[str, Any] = {}
+    for method, cost in projected.items():
+        projection = cost.projection
+        share = {
+            e: (kwh / used_total if used_total else 1 / len(used))
+            for e, kwh in used.items()
+        }
+        kwh = {e: projection.projected_kwh * part for e, part in share.items()}
+        results[str(method)] = {
+            "projected_kwh": round(projection.projected_kwh, 3),
+            "low_kwh": round(projection.low_kwh, 3),
+            "high_kwh": round(projection.high_kwh, 3),
+            "total": _money(cost.bill.total),
+            "low": _money(cost.low.total),
+            "high": _money(cost.high.total),
+            "energy_charge": _money(cost.bill.energy_charge),
+            "fixed_charge": _money(cost.bill.fixed_charge),
+            "tax": _money(cost.bill.tax),
+            **_breakdown(found, kwh, allocate(cost.bill.total, kwh)),
+        }
+    return {
+        "household": entry.title,
+        "currency": house.tariff.currency,
+        "cycle_start": so_far.cycle.start.isoformat(),
+        "cycle_end": so_far.cycle.last_day.isoformat(),
+        "days": so_far.cycle.days,
+        "complete_days": len(so_far.daily),
+        "used_kwh": round(so_far.energy_kwh, 3),
+        "cost_so_far": _money(so_far.bill.total),
+        "methods": results,
+    }
+
+
+async def _async_energy_report(call: ServiceCall) -> ServiceResponse:
+    """Energy per hour, day, week or month, aggregated by the recorder."""
+    hass = call.hass
+    _ready(hass)
+    selection = TargetSelection(call.data)
+    house: Household | None = None
+    if ATTR_CONFIG_ENTRY_ID in call.data or not selection.has_any_target:
+        house = _household(_entry(hass, call))
+    elif len(entries := billing_entries(hass)) == 1:  # its cycles, for ``period``
+        house = _household(entries[0])
+    entity_ids = _targets(hass, call, () if house is None else house.entities)
+    now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
+    start, end = _period(call, None if house is None else house.tariff, now, tz)
+    group: Period = call.data[ATTR_GROUP_BY]
+    with _reading():
+        changes = await async_changes(hass, entity_ids, start, min(end, now), group)
+    # Each bucket of each sensor on its own: never negative (see ledger). The
+    # recorder widens a period to whole days, weeks or months: buckets starting
+    # at or after the end are left out.
+    stop = min(end, now).timestamp()
+    changes = {
+        entity_id: [row for row in rows if row[0] < stop]
+        for entity_id, rows in changes.items()
+    }
+    buckets = sorted({(s, e) for rows in changes.values() for s, e, _ in rows})
+    index = {start_ts: i for i, (start_ts, _) in enumerate(buckets)}
+    per_sensor: dict[str, list[float]] = {e: [0.0] * len(buckets) for e in entity_ids}
+    for entity_id, rows in changes.items():
+        for start_ts, _, change in rows:
+            per_sensor[entity_id][index[start_ts]] += max(0.0, change)
+    found = describe(hass, entity_ids)
+    report = _breakdown(found, {e: sum(v) for e, v in per_sensor.items()})
+    for row in report["sensors"]:
+        row["buckets"] = [round(v, 3) for v in per_sensor[row["entity_id"]]]
+    areas = {row["area_id"]: row for row in report["areas"]}
+    for row in report["areas"]:
+        row["buckets"] = [0.0] * len(buckets)
+    for meter in found:
+        area = areas[meter.area_id]["buckets"]
+        for i, value in enumerate(per_sensor[meter.entity_id]):
+            area[i] += value
+    for row in report["areas"]:
+        row["buckets"] = [round(v, 3) for v in row["buckets"]]
+    totals = [
+        sum(values[i] for values in per_sensor.values()) for i in range(len(buckets))
+    ]
+    return {
+        "start": dt_util.as_local(start).isoformat(),
+        "end": dt_util.as_local(min(end, now)).isoformat(),
+        "group_by": group,
+        "unit": "kWh",
+        "total_kwh": round(sum(totals), 3),
+        "buckets": [
+            {
+                "start": dt_util.as_local(dt_util.utc_from_timestamp(s)).isoformat(),
+                "end": dt_util.as_local(dt_util.utc_from_timestamp(e)).isoformat(),
+                "kwh": round(total, 3),
+            }
+            for (s, e), total in zip(buckets, totals, strict=True)
+        ],
+        **report,
+    }
+
+
+async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
+    """A cycle's invoice as a PDF under the config directory's ``www``."""
+    hass = call.hass
+    _ready(hass)
+    entry = _entry(hass, call)
+    house = _household(entry)
+    now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
+    cycle = _cycle(house.tariff, call.data[ATTR_PERIOD], now, tz)
+    start, end = cycle.bounds(tz)
+    with _reading():
+        statement = await async_statement(
+            hass, house.tariff, house.entities, start=start, end=end, now=now, tz=tz
+        )
+    if not statement.parts:  # the cycle starts at 00:30 in a half-hour zone
+        raise _error(
+            translation_key="billing_period_in_future",
+            placeholders={"period": cycle.label},
+        )
+    priced = statement.parts[0]
+    bill = priced.bill
+    found = describe(hass, house.entities)
+    labels = _labels(found)
+    lines = sensor_lines(
+        bill,
+        {
+            labels[meter.entity_id]: Decimal(
+                repr(round(priced.sensor_kwh.get(meter.entity_id, 0.0), 3))
+            )
+            for meter in found
+        },
+    )
+    notes = []
+    if not priced.part.complete:
+        notes.append(
+            f"Cycle in progress: energy up to "
+            f"{dt_util.as_local(priced.part.end):%Y-%m-%d %H:%M}, "
+            "fixed charge for the days so far."
+        )
+    pdf = render_invoice(
+        bill,
+        title=f"Electricity bill {cycle.label}",
+        period=f"{cycle.start.isoformat()} to {cycle.last_day.isoformat()}",
+        household=entry.title,
+        lines=lines,
+        notes=notes,
+    )
+    stem = f"{slugify(entry.title) or 'household'}_{cycle.start.isoformat()}"
+    name = f"{stem}_{secrets.token_hex(6)}.pdf"
+    folder = Path(hass.config.path("www", *INVOICE_DIR.split("/")))
+    try:
+        await hass.async_add_executor_job(_write, folder, stem, name, pdf)
+    except OSError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="billing_invoice_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    return {
+        "household": entry.title,
+        "path": str(folder / name),
+        "url": f"/local/{INVOICE_DIR}/{name}",
+        "cycle_start": cycle.start.isoformat(),
+        "cycle_end": cycle.last_day.isoformat(),
+        "complete": priced.part.complete,
+        "currency": bill.currency,
+        "energy_kwh": round(float(bill.energy_kwh), 3),
+        "total": _money(bill.total),
+    }
+
+
+def _labels(found: Iterable[Meter]) -> dict[str, str]:
+    """Invoice row labels: sensor names, the entity id added where names repeat."""
+    found = list(found)
+    names = [meter.name for meter in found]
+    return {
+        meter.entity_id: meter.name
+        if names.count(meter.name) == 1
+        else f"{meter.name} ({meter.entity_id})"
+        for meter in found
+    }
+
+
+def _write(folder: Path, stem: str, name: str, pdf: bytes) -> None:
+    """Write the invoice; earlier exports of the same cycle are replaced."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{stem}_*.pdf"):
+        old.unlink()
+    (folder / name).write_bytes(pdf)
+
+
+def async_setup_billing_actions(hass: HomeAssistant) -> None:
+    """Register the billing actions (they exist whether or not an entry is loaded)."""
+    for service, handler, schema in (
+        (SERVICE_CALCULATE_BILL, _async_calculate_bill, CALCULATE_SCHEMA),
+        (SERVICE_PREDICT_BILL, _async_predict_bill, PREDICT_SCHEMA),
+        (SERVICE_ENERGY_REPORT, _async_energy_report, REPORT_SCHEMA),
+        (SERVICE_EXPORT_INVOICE, _async_export_invoice, INVOICE_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN,
+            service,
+            handler,
+            schema=schema,
+            supports_response=SupportsResponse.ONLY,
+        )

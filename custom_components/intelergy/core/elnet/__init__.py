@@ -1,0 +1,1 @@
+"""ELNET's HTTP JSON API and the tracker of its readings (no Home Assistant imports)."""

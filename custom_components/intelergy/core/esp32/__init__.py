@@ -1,0 +1,1 @@
+"""The Intelergy MQTT meter contract (no Home Assistant imports)."""

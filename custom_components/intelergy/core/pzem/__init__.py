@@ -1,0 +1,1 @@
+"""The PZEM-004T's Modbus protocol (no Home Assistant imports)."""

@@ -1,0 +1,220 @@
+"""Polls an ELNET account and turns readings into entity data and bus events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
+
+from ...analytics.billing.statistics import async_balance_history, recorder_loaded
+from ...const import DOMAIN, LOGGER
+from ...core.elnet.client import (
+    ElnetApiError,
+    ElnetAuthError,
+    ElnetClient,
+    ElnetConnectionError,
+    ElnetInvalidResponseError,
+    HomeData,
+    LiveUpdate,
+    PowerSource,
+)
+from ...core.elnet.tracker import ElnetTracker, Event
+from ...core.prepaid import WINDOW, PrepaidForecast, forecast
+from .const import (
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_LOW_BALANCE_THRESHOLD,
+    DEFAULT_SCAN_INTERVAL,
+    REQUEST_TIMEOUT,
+)
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 5
+# The balance's hourly history (for days left) is read again at most this often.
+HISTORY_EVERY: Final = timedelta(hours=1)
+
+
+def create_client(hass: HomeAssistant, url: str, token: str) -> ElnetClient:
+    """A client on HA's shared session; ``UpdatedOn`` read in HA's time zone."""
+    return ElnetClient(
+        url,
+        token,
+        async_get_clientsession(hass),
+        timeout=REQUEST_TIMEOUT,
+        tz=dt_util.get_default_time_zone(),
+    )
+
+
+def storage_key(entry_id: str) -> str:
+    """The ``.storage`` key of an entry's persisted tracker state."""
+    return f"{DOMAIN}.elnet.{entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ElnetData:
+    """The last accepted reading and what the tracker derived from it."""
+
+    live: LiveUpdate
+    home: HomeData
+    source: PowerSource
+    stale: bool
+    low_balance: bool
+    generator_since: datetime | None
+    prepaid: PrepaidForecast | None = None  # days of balance left
+
+
+class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
+    """Fetches both endpoints on a fixed interval; fires events on changes."""
+
+    config_entry: ConfigEntry[Any]
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: ElnetClient
+    ) -> None:
+        """Set up polling at the entry's configured interval."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"ELNET {entry.unique_id}",
+            update_interval=timedelta(
+                seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+            ),
+        )
+        self.client = client
+        self.threshold: float = entry.options.get(
+            CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD
+        )
+        self.tracker = ElnetTracker(self.threshold)
+        self._history: list[tuple[datetime, float]] = []
+        self._history_read: datetime | None = None
+        self._store = Store[dict[str, Any]](
+            hass, STORAGE_VERSION, storage_key(entry.entry_id)
+        )
+
+    @override
+    async def _async_setup(self) -> None:
+        """Restore the tracker (open generator session, latches) from storage."""
+        if (stored := await self._store.async_load()) is not None:
+            self.tracker = ElnetTracker.from_dict(self.threshold, stored)
+
+    @override
+    async def _async_update_data(self) -> ElnetData:
+        try:
+            live, home = await self.client.fetch()
+        except ElnetAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="elnet_invalid_auth"
+            ) from err
+        except ElnetConnectionError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="elnet_cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except ElnetApiError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="elnet_api_error",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except ElnetInvalidResponseError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="elnet_invalid_response",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+        tracker = self.tracker
+        now = dt_util.utcnow()
+        if not tracker.is_new(live):
+            LOGGER.debug(
+                "ELNET %s: UpdatedOn %s has not advanced",
+                home.meter_serial,
+                live.updated_on,
+            )
+        for event in tracker.update(live, home, now):
+            self._fire(event)
+        for decision in tracker.decisions:  # each once, when it is taken
+            LOGGER.warning(
+                "%s: %s", self.config_entry.title, tracker.describe(decision)
+            )
+        self._store.async_delay_save(tracker.as_dict, SAVE_DELAY)
+        # update() has accepted or shown at least this reading, so these are set.
+        assert tracker.last_live is not None  # noqa: S101
+        assert tracker.last_home is not None  # noqa: S101
+        return ElnetData(
+            live=tracker.last_live,
+            home=tracker.last_home,
+            source=tracker.last_live.source
+            if tracker.source is None
+            else tracker.source,
+            stale=tracker.is_stale(now),
+            low_balance=tracker.low_balance,
+            generator_since=None
+            if tracker.session is None
+            else tracker.session.started,
+            prepaid=await self._async_prepaid(tracker.last_live.balance, now),
+        )
+
+    async def _async_prepaid(
+        self, balance: float, now: datetime
+    ) -> PrepaidForecast | None:
+        """Days left of ``balance`` at the burn rate of the *Balance* statistics."""
+        if not recorder_loaded(self.hass):
+            return None
+        if self._history_read is None or now - self._history_read >= HISTORY_EVERY:
+            entity_id = er.async_get(self.hass).async_get_entity_id(
+                "sensor", DOMAIN, f"{self.config_entry.unique_id}_balance"
+            )
+            if entity_id is None:
+                return None
+            try:
+                self._history = await async_balance_history(
+                    self.hass, entity_id, now - WINDOW, now
+                )
+            except SQLAlchemyError as err:
+                LOGGER.debug("ELNET balance history not read: %s", err)
+                return None
+            self._history_read = now
+        return forecast(self._history, balance, now)
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Write the tracker state now: the entry is unloading or HA stopping."""
+        await super().async_shutdown()
+        await self._store.async_save(self.tracker.as_dict())
+
+    @callback
+    def async_end_of_day(self, now: datetime) -> None:
+        """At local midnight: fire the summary of the day that just ended."""
+        day = (dt_util.as_local(now) - timedelta(minutes=1)).date()
+        if (event := self.tracker.end_of_day(day)) is not None:
+            self._fire(event)
+            self._store.async_delay_save(self.tracker.as_dict, SAVE_DELAY)
+
+    def _fire(self, event: Event) -> None:
+        LOGGER.debug(
+            "ELNET %s: %s %s", self.config_entry.title, event.event_type, event.data
+        )
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, str(self.config_entry.unique_id)), self.config_entry.entry_id
+        )
+        self.hass.bus.async_fire(
+            event.event_type,
+            {
+                "config_entry_id": self.config_entry.entry_id,
+                "device_id": None if device is None else device.id,
+                **event.data,
+            },
+        )

@@ -1,0 +1,666 @@
+"""One ESP32 meter on HA's MQTT integration: telemetry, relays, availability, backlog.
+
+Everything arrives pushed; the coordinator only keeps the last accepted reading
+and tells its entities. The meter is available while HA's MQTT client is
+connected, its Last Will has not said ``offline`` and its telemetry has not been
+silent for ``SILENCE_INTERVALS`` intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Final, override
+
+from homeassistant.components import mqtt
+from homeassistant.components.mqtt.models import ReceiveMessage
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from ...const import DOMAIN, LOGGER
+from ...core.backlog import BacklogLedger
+from ...core.counter import CounterSemantics, CounterSpec, EnergyTotalizer
+from ...core.esp32.client import (
+    PayloadError,
+    Reading,
+    parse_backlog,
+    parse_relay_state,
+    parse_state,
+    relay_command,
+)
+from ...core.throttle import WriteThrottle
+from .const import (
+    CONF_DEVICE_ID,
+    CONF_INTERVAL,
+    CONF_MAX_POWER,
+    CONF_PREFIX,
+    CONF_THROTTLE,
+    CONF_THROTTLE_ENERGY,
+    CONF_THROTTLE_POWER,
+    CONF_THROTTLE_SECONDS,
+    DEFAULT_THROTTLE_ENERGY,
+    DEFAULT_THROTTLE_POWER,
+    DEFAULT_THROTTLE_SECONDS,
+    MAX_POWER_W,
+    MAX_RELAYS,
+    SILENCE_INTERVALS,
+)
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 10
+ENERGY_CHANNEL: Final = 0  # a meter has one energy counter
+
+
+def counter_spec(
+    semantics: CounterSemantics, max_power_w: float = MAX_POWER_W
+) -> CounterSpec:
+    """A meter's counter: kWh, rated ``max_power_w`` (the entry's option).
+
+    The contract says ``energy`` survives reboots, but a third-party firmware
+    may not keep that promise: until a meter sends ``boot`` (the contract's
+    boot counter, which only a firmware that persists its state sends) its
+    semantics are unknown and the recorder's own rule applies; from then on it
+    is persistent and ``boot`` tells every restart.
+    """
+    return CounterSpec(semantics, max_power_w, wh_per_unit=1000.0)
+
+
+def storage_key(entry_id: str) -> str:
+    """The ``.storage`` key of an entry's energy total."""
+    return f"{DOMAIN}.esp32.{entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterData:
+    """The last accepted reading, the lifetime energy (kWh) and the relays."""
+
+    reading: Reading | None = None
+    energy: float | None = None
+    relays: Mapping[int, bool] = field(default_factory=dict)
+    taken: float = 0.0  # the reading's time (the meter's clock when it has one)
+
+
+def throttle_from_options(options: Mapping[str, Any]) -> WriteThrottle | None:
+    """The entry's write throttle, or ``None`` when it is off (the default)."""
+    if not options.get(CONF_THROTTLE, False):
+        return None
+    return WriteThrottle(
+        seconds=float(options.get(CONF_THROTTLE_SECONDS, DEFAULT_THROTTLE_SECONDS)),
+        power_w=float(options.get(CONF_THROTTLE_POWER, DEFAULT_THROTTLE_POWER)),
+        energy_kwh=float(options.get(CONF_THROTTLE_ENERGY, DEFAULT_THROTTLE_ENERGY)),
+    )
+
+
+class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
+    """Subscribes to one meter's topics and keeps what it said last."""
+
+    config_entry: ConfigEntry[Any]
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        store: Store[dict[str, Any]],
+        stored: dict[str, Any] | None,
+    ) -> None:
+        """Nothing is polled: ``update_interval`` is ``None``."""
+        self.device_id: str = entry.data[CONF_DEVICE_ID]
+        self.base = f"{entry.data[CONF_PREFIX]}/{self.device_id}"
+        # What async_shutdown uses, before the base class registers it.
+        stored = stored or {}
+        if "channels" in stored:  # the first layout: the totalizer alone
+            stored = {"totalizer": stored}
+        semantics = (
+            CounterSemantics.PERSISTENT
+            if stored.get("semantics") == CounterSemantics.PERSISTENT
+            else CounterSemantics.UNKNOWN
+        )
+        self.max_power_w = float(entry.options.get(CONF_MAX_POWER, MAX_POWER_W))
+        self.totalizer = EnergyTotalizer(
+            counter_spec(semantics, self.max_power_w), _mapping(stored.get("totalizer"))
+        )
+        self.backlog = BacklogLedger(_mapping(stored.get("backlog")))
+        self.dropped: int | None = None  # readings the meter's buffer dropped
+        self._store = store
+        self._unsub: list[CALLBACK_TYPE] = []
+        self._silence: CALLBACK_TYPE | None = None
+        self._flush: CALLBACK_TYPE | None = None
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"ESP32 meter {self.device_id}"
+        )
+        self.data = MeterData(energy=self.totalizer.total(ENERGY_CHANNEL))
+        self.interval = float(
+            entry.options.get(CONF_INTERVAL) or entry.data[CONF_INTERVAL]
+        )
+        self.throttle = throttle_from_options(entry.options)
+        self.online: bool | None = None  # the meter's availability topic
+        self.silent = False
+        self.connected = True  # HA's MQTT client
+        self.written = 0  # readings handed to the entities (and the recorder)
+        self._pending: MeterData | None = None
+        self._last_order: tuple[int | None, float] | None = None  # (boot, uptime)
+        self._heard_at = dt_util.utcnow()  # when the last telemetry came
+        self._save_scheduled = False
+        self._announced: set[str] = set()
+        self._warned: set[str] = set()
+        self._unknown: set[str] = set()
+        self._was_available = False
+        self.new_relay_listeners: list[Callable[[int], None]] = []
+        self.new_field_listeners: list[Callable[[str], None]] = []
+
+    @override
+    async def _async_update_data(self) -> MeterData:
+        """Nothing to fetch: a meter pushes."""
+        return self.data
+
+    @property
+    def available(self) -> bool:
+        """Connected, not offline by its Last Will, not silent, and heard from."""
+        return (
+            self.connected
+            and self.online is not False
+            and not self.silent
+            and self.data.reading is not None
+        )
+
+    async def async_start(self) -> None:
+        """Subscribe to the meter's topics and to the broker connection."""
+        hass, base = self.hass, self.base
+        self._unsub = [
+            await mqtt.async_subscribe(hass, f"{base}/state", self._state, 1, None),
+            await mqtt.async_subscribe(
+                hass, f"{base}/availability", self._availability, 1, None
+            ),
+            await mqtt.async_subscribe(hass, f"{base}/relay/+", self._relay, 1, None),
+            await mqtt.async_subscribe(hass, f"{base}/backlog", self._backlog, 1, None),
+            mqtt.async_subscribe_connection_status(hass, self._connection),
+        ]
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Unsubscribe, cancel timers, write a held reading, save the total."""
+        await super().async_shutdown()
+        for unsub in (*self._unsub, self._silence, self._flush):
+            if unsub is not None:
+                unsub()
+        self._unsub, self._silence, self._flush = [], None, None
+        await self._store.async_save(self._stored())
+
+    def _stored(self) -> dict[str, Any]:
+        """What the entry's store keeps: the counter model and the backlog."""
+        return {
+            "semantics": self.totalizer.spec.semantics.value,
+            "totalizer": self.totalizer.as_dict(),
+            "backlog": self.backlog.as_dict(),
+        }
+
+    # --- messages --------------------------------------------------------------
+    def _now(self) -> float:
+        return dt_util.utcnow().timestamp()
+
+    def _refused(self, what: str, err: PayloadError) -> None:
+        """One line per refused message: a warning the first time per kind."""
+        key = f"{what}:{err.code}"
+        level = 10 if key in self._warned else 30  # DEBUG, then WARNING
+        self._warned.add(key)
+        LOGGER.log(
+            level, "%s: refused %s message (%s): %s", self.base, what, err.code, err
+        )
+
+    @callback
+    def _state(self, message: ReceiveMessage) -> None:
+        now = self._now()
+        try:
+            reading = parse_state(message.payload, now, topic_device_id=self.device_id)
+        except PayloadError as err:
+            self._refused("state", err)
+            return
+        if new := set(reading.unknown) - self._unknown:
+            self._unknown |= new
+            LOGGER.info(
+                "%s: ignoring unknown fields %s", self.base, ", ".join(sorted(new))
+            )
+        if not self._in_order(reading):
+            LOGGER.debug(
+                "%s: reading of boot %s, uptime %s s came after a later one; ignored",
+                self.base,
+                reading.boot,
+                reading.uptime,
+            )
+            return
+        # The meter's clock places a reading, it never orders or drops one.
+        taken = reading.timestamp if reading.timestamp is not None else now
+        stale = self._stale(now, reading.timestamp, retained=message.retain)
+        if reading.boot is not None and (
+            self.totalizer.spec.semantics is not CounterSemantics.PERSISTENT
+        ):
+            self.totalizer.spec = counter_spec(
+                CounterSemantics.PERSISTENT, self.max_power_w
+            )
+        update = self.totalizer.update(
+            now,
+            # An old message's uptime says nothing about the time since.
+            None if stale else reading.uptime,
+            {ENERGY_CHANNEL: reading.energy},
+            boot=reading.boot,
+        )
+        for decision in update.decisions:
+            LOGGER.warning("%s: %s", self.base, decision.describe("kWh"))
+        if update.changed:
+            self._schedule_save()
+        if reading.dropped is not None and reading.dropped != self.dropped:
+            if reading.dropped > (self.dropped or 0):
+                LOGGER.warning(
+                    "%s: the meter's offline buffer was full and dropped %d "
+                    "readings since it booted; the backlog's hours spread the "
+                    "energy of the missing span evenly",
+                    self.base,
+                    reading.dropped,
+                )
+            self.dropped = reading.dropped
+        if stale:
+            # A retained or delayed message: its energy counts (above), but it
+            # is no live power (a 3-day-old retained 2500 W must not show).
+            LOGGER.info(
+                "%s: reading taken %s is older than the silence timeout; "
+                "counted, not shown as live",
+                self.base,
+                dt_util.utc_from_timestamp(taken).isoformat(),
+            )
+            self.data = replace(
+                self.data, energy=update.totals.get(ENERGY_CHANNEL, self.data.energy)
+            )
+            return
+        if reading.interval is not None:
+            self.interval = reading.interval
+        self._heard(now)
+        # The relay topics and the telemetry both come from the meter: the newest wins.
+        relays = {**self.data.relays, **dict(enumerate(reading.relays or ()))}
+        data = MeterData(reading, update.totals.get(ENERGY_CHANNEL), relays, taken)
+        self._announce(reading, relays)
+        if (
+            self.throttle is not None
+            and self._was_available
+            and not self.throttle.should_write(taken, reading.power, data.energy)
+        ):
+            self._pending = data
+            self._schedule_flush(taken)
+            return
+        self._pending = None
+        self._write(data)
+
+    def _stale(self, now: float, timestamp: float | None, *, retained: bool) -> bool:
+        """Whether a reading is too old to show as live power.
+
+        A retained message (the broker delivers it because HA subscribed: HA
+        started, or reconnected) taken longer ago than the silence timeout is
+        history, not the present: a meter without a Last Will leaves its last
+        reading there for days. Messages that arrive as they are published are
+        live whatever the meter's clock says: a clock set minutes wrong, or
+        stepped back by SNTP, must not hide the present.
+        """
+        if timestamp is None or not retained:
+            return False
+        return now - timestamp > SILENCE_INTERVALS * self.interval
+
+    def _in_order(self, reading: Reading) -> bool:
+        """Order live readings by (boot, uptime) when the meter sends them.
+
+        A reading of the same boot whose uptime is not larger than the last one's
+        is a redelivered or late message. Without uptime the arrival order is
+        the order (the meter's clock is never used for it: a clock stepped back
+        must not freeze the live values).
+        """
+        if reading.uptime is None:
+            return True
+        order = (reading.boot, reading.uptime)
+        last = self._last_order
+        if (
+            last is not None
+            and reading.boot is not None
+            and last[0] == reading.boot
+            and reading.uptime <= last[1]
+        ):
+            return False
+        self._last_order = order
+        return True
+
+    def _schedule_save(self) -> None:
+        """Save the total within ``SAVE_DELAY`` s (one timer, not one per message)."""
+        if self._save_scheduled:
+            return
+        self._save_scheduled = True
+
+        def data() -> dict[str, Any]:
+            self._save_scheduled = False
+            return self._stored()
+
+        self._store.async_delay_save(data, SAVE_DELAY)
+
+    def _announce(self, reading: Reading, relays: Mapping[int, bool]) -> None:
+        """Tell the platforms about relays and fields seen for the first time."""
+        for index in relays:
+            if (key := f"relay_{index}") not in self._announced:
+                self._announced.add(key)
+                for relay_listener in self.new_relay_listeners:
+                    relay_listener(index)
+        for name in ("voltage", "current", "power_factor", "frequency", "rssi"):
+            if name not in self._announced and getattr(reading, name) is not None:
+                self._announced.add(name)
+                for field_listener in self.new_field_listeners:
+                    field_listener(name)
+        if "dropped" not in self._announced and self.dropped is not None:
+            self._announced.add("dropped")
+            for field_listener in self.new_field_listeners:
+                field_listener("dropped")
+
+    def _write(self, data: MeterData) -> None:
+        """Hand ``data`` to the entities (a recorder write for changed values)."""
+        if self.throttle is not None and data.reading is not None:
+            self.throttle.wrote(data.taken, data.reading.power, data.energy)
+            if self._flush is not None:  # the held reading is superseded
+                self._flush()
+                self._flush = None
+        self.written += 1
+        self.data = data
+        self._availability_changed()
+        self.async_update_listeners()
+
+    def _schedule_flush(self, now: float) -> None:
+        if self._flush is not None or self.throttle is None:
+            return
+        due = self.throttle.due() or now
+
+        @callback
+        def flush(_: datetime) -> None:
+            self._flush = None
+            if self._pending is not None:
+                pending, self._pending = self._pending, None
+                self._write(pending)
+
+        self._flush = async_call_later(self.hass, max(due - now, 0.0), flush)
+
+    def _heard(self, now: float) -> None:
+        """Telemetry arrived: the silence timer counts from now.
+
+        One timer, re-armed when it fires early, rather than a new timer for every
+        message (at 5 s a meter would otherwise cancel 17,280 timers a day).
+        """
+        self.silent = False
+        self._heard_at = dt_util.utcnow()
+        if self._silence is None:
+            self._arm_silence(SILENCE_INTERVALS * self.interval)
+
+    def _arm_silence(self, delay: float) -> None:
+        @callback
+        def check(now: datetime) -> None:
+            self._silence = None
+            window = timedelta(seconds=SILENCE_INTERVALS * self.interval)
+            left = (self._heard_at + window - now).total_seconds()
+            if left > 0:
+                self._arm_silence(left)
+                return
+            self.silent = True
+            self._availability_changed()
+            self.async_update_listeners()
+
+        self._silence = async_call_later(self.hass, delay, check)
+
+    def _availability_changed(self) -> None:
+        """Log the meter going unavailable and coming back, once each."""
+        available = self.available
+        if available == self._was_available:
+            return
+        self._was_available = available
+        if available:
+            LOGGER.info("%s: meter available", self.base)
+            return
+        reason = (
+            "MQTT disconnected"
+            if not self.connected
+            else "offline (Last Will)"
+            if self.online is False
+            else f"no telemetry for {SILENCE_INTERVALS * self.interval:g} s"
+        )
+        LOGGER.warning("%s: meter unavailable: %s", self.base, reason)
+
+    @callback
+    def _availability(self, message: ReceiveMessage) -> None:
+        text = _text(message.payload).strip().lower()
+        if text not in ("online", "offline"):
+            self._refused(
+                "availability",
+                PayloadError(
+                    "wrong_type", f"availability {text[:20]!r} (online or offline)"
+                ),
+            )
+            return
+        self.online = text == "online"
+        self._availability_changed()
+        self.async_update_listeners()
+
+    @callback
+    def _relay(self, message: ReceiveMessage) -> None:
+        index_text = message.topic.rsplit("/", 1)[-1]
+        if not index_text.isdigit() or int(index_text) >= MAX_RELAYS:
+            self._refused(
+                "relay",
+                PayloadError("out_of_range", f"relay number {index_text[:8]!r}"),
+            )
+            return
+        try:
+            on = parse_relay_state(message.payload)
+        except PayloadError as err:
+            self._refused("relay", err)
+            return
+        index = int(index_text)
+        for listener in self.new_relay_listeners:
+            listener(index)
+        self.data = replace(self.data, relays={**self.data.relays, index: on})
+        if self._pending is not None:
+            self._pending = replace(self._pending, relays=self.data.relays)
+        self.async_update_listeners()
+
+    @callback
+    def _connection(self, connected: bool) -> None:
+        self.connected = connected
+        self._availability_changed()
+        self.async_update_listeners()
+
+    async def async_set_relay(self, index: int, on: bool) -> None:
+        """Command a relay; its state comes back on the relay topic."""
+        await mqtt.async_publish(
+            self.hass, f"{self.base}/relay/{index}/set", relay_command(on), 1, False
+        )
+
+    # --- backlog ---------------------------------------------------------------
+    @callback
+    def _backlog(self, message: ReceiveMessage) -> None:
+        try:
+            readings = parse_backlog(
+                message.payload, self._now(), topic_device_id=self.device_id
+            )
+        except PayloadError as err:
+            self._refused("backlog", err)
+            return
+        if not readings:
+            return
+        offset = self.totalizer.offset(ENERGY_CHANNEL)
+        points = [
+            (float(r.timestamp or 0.0), offset + float(r.energy or 0.0))
+            for r in readings
+        ]
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_import(points), f"intelergy {self.base} backlog"
+        )
+
+    async def _async_import(self, points: list[tuple[float, float]]) -> None:
+        """Write the backlog's hours into the energy sensor's long-term statistics.
+
+        The readings join every other reading of the same outage (the outage is
+        known by the recorder's last row before it); all its hours are written
+        again from all of them, so order, repetition and chunking do not matter
+        (core/backlog.py).
+        """
+        if "recorder" not in self.hass.config.components:
+            LOGGER.warning(
+                "%s: backlog of %d readings: no recorder", self.base, len(points)
+            )
+            return
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{self.config_entry.unique_id}_energy"
+        )
+        if entity_id is None:  # pragma: no cover - the energy sensor always exists
+            return
+        # Imported lazily: the recorder is optional for this integration.
+        from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
+            StatisticsShortTerm,
+        )
+        from homeassistant.components.recorder.models import (  # noqa: PLC0415
+            StatisticData,
+            StatisticMeanType,
+            StatisticMetaData,
+        )
+        from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
+            async_import_statistics,
+        )
+        from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+        recorder = get_instance(self.hass)
+        found = await recorder.async_add_executor_job(
+            _baseline, self.hass, entity_id, min(p[0] for p in points)
+        )
+        if found is None:  # the meter's first statistics: they start at 0
+            episode = self.backlog.episode("first", None)
+        else:
+            row_start, row_end, state, total = found
+            episode = self.backlog.episode(f"{row_start:.0f}", (row_end, state, total))
+        now = self._now()
+        refused = episode.add(points, self.totalizer.spec.allowance)
+        if refused:
+            LOGGER.warning(
+                "%s: backlog: %d readings refused, more energy than %g W could "
+                "deliver (the first at %s: %g kWh)",
+                self.base,
+                len(refused),
+                self.totalizer.spec.max_power_w,
+                dt_util.utc_from_timestamp(refused[0][0]).isoformat(),
+                refused[0][1],
+            )
+        self.backlog.prune(now)
+        self._schedule_save()
+        if (gap := episode.gap()) is not None and not episode.gap_logged:
+            episode.gap_logged = True
+            LOGGER.warning(
+                "%s: no readings from %s to %s (the meter's buffer dropped them): "
+                "their %.3f kWh are spread evenly over those hours",
+                self.base,
+                dt_util.utc_from_timestamp(gap[0]).isoformat(),
+                dt_util.utc_from_timestamp(gap[1]).isoformat(),
+                gap[2],
+            )
+        rows = episode.rows(now)
+        if not rows:
+            return
+        metadata = StatisticMetaData(
+            mean_type=StatisticMeanType.NONE,
+            has_sum=True,
+            name=None,
+            source="recorder",
+            statistic_id=entity_id,
+            unit_class="energy",
+            unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        )
+        async_import_statistics(
+            self.hass,
+            metadata,
+            [
+                StatisticData(
+                    start=dt_util.utc_from_timestamp(row.start),
+                    state=row.state,
+                    sum=row.sum,
+                )
+                for row in rows
+            ],
+        )
+        if episode.first is not None:
+            # The recorder continues its sum from the latest 5-minute row; with
+            # none it would start again at 0 after these hours. One row just
+            # before the last buffered reading's period carries the sum on.
+            last_time, last_state = episode.last_point()
+            start = last_time - last_time % 300 - 300
+            recorder.async_import_statistics(
+                metadata,
+                [
+                    StatisticData(
+                        start=dt_util.utc_from_timestamp(start),
+                        state=last_state,
+                        sum=last_state - episode.first[1],
+                    )
+                ],
+                StatisticsShortTerm,
+            )
+        LOGGER.info(
+            "%s: backlog of %d readings: %d hours of statistics written",
+            self.base,
+            len(points),
+            len(rows),
+        )
+
+
+def _baseline(
+    hass: HomeAssistant, entity_id: str, first: float
+) -> tuple[float, float, float, float] | None:
+    """The recorder's last row that ended by ``first``: (start, end, state, sum).
+
+    The 5-minute rows are preferred: the recorder continues from the last of them
+    after the outage, so the imported hours continue from it too.
+    """
+    from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
+        statistics_during_period,
+    )
+
+    end = dt_util.utc_from_timestamp(first)
+    short = statistics_during_period(
+        hass,
+        end - timedelta(days=10),
+        end,
+        {entity_id},
+        "5minute",
+        None,
+        {"state", "sum"},
+    )
+    hourly = statistics_during_period(
+        hass,
+        end - timedelta(days=365),
+        end,
+        {entity_id},
+        "hour",
+        None,
+        {"state", "sum"},
+    )
+    for rows, length in ((short, 300), (hourly, 3600)):
+        done = [r for r in rows.get(entity_id, []) if r["start"] + length <= first]
+        if done and (state := done[-1].get("state")) is not None:
+            start = float(done[-1]["start"])
+            return start, start + length, float(state), float(done[-1].get("sum") or 0)
+    return None
+
+
+def _mapping(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _text(payload: str | bytes | bytearray) -> str:
+    return (
+        payload.decode(errors="replace")
+        if isinstance(payload, bytes | bytearray)
+        else payload
+    )

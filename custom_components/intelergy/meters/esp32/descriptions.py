@@ -1,0 +1,70 @@
+"""ESP32 meter entities as data: what each reads from ``MeterData``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.components.switch import SwitchEntityDescription
+from homeassistant.components.switch.const import SwitchDeviceClass
+from homeassistant.const import EntityCategory
+
+from ...quantities import quantity
+from .coordinator import MeterData
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterSensorDescription(SensorEntityDescription):
+    """A sensor reading one value of the last accepted reading."""
+
+    value_fn: Callable[[MeterData], float | None]
+
+
+def _field(name: str) -> Callable[[MeterData], float | None]:
+    def value(data: MeterData) -> float | None:
+        return None if data.reading is None else getattr(data.reading, name)
+
+    return value
+
+
+# Power and energy always exist (a reading has at least one of them); the others
+# are created when the meter first reports them.
+ALWAYS: tuple[str, ...] = ("power", "energy")
+SENSORS: dict[str, MeterSensorDescription] = {
+    key: MeterSensorDescription(
+        **quantity(key),
+        value_fn=(lambda data: data.energy) if key == "energy" else _field(key),
+    )
+    for key in (
+        "power",
+        "energy",
+        "voltage",
+        "current",
+        "power_factor",
+        "frequency",
+        "rssi",
+    )
+}
+# What the meter's offline buffer dropped since it booted (the contract's
+# ``dropped``): created when a meter first reports it.
+SENSORS["dropped"] = MeterSensorDescription(
+    key="dropped",
+    translation_key="dropped_readings",
+    state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda data: None if data.reading is None else data.reading.dropped or 0,
+)
+
+
+def relay_description(index: int) -> SwitchEntityDescription:
+    """The switch of relay ``index`` ("Relay 1" for relay 0)."""
+    return SwitchEntityDescription(
+        key=f"relay_{index}",
+        translation_key="numbered_relay",
+        translation_placeholders={"number": str(index + 1)},
+        device_class=SwitchDeviceClass.OUTLET,
+    )

@@ -1,0 +1,213 @@
+"""Shelly plugs and relays, Gen1 (HTTP) and Gen2+ (RPC through aioshelly)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+from aioshelly.const import DEVICES
+from aioshelly.exceptions import ShellyError
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.storage import Store
+
+from ...const import DOMAIN
+from ...entity import async_register_device
+from ...models import EntryKind, IntelergyConfigEntry
+from .const import CONF_GEN, CONF_HOST, CONF_PORT, DEFAULT_PORT
+from .coordinator import (
+    STORAGE_VERSION,
+    DeviceIdentity,
+    Gen1Backend,
+    RpcBackend,
+    ShellyCoordinator,
+    storage_key,
+)
+from .descriptions import (
+    CHANNEL_BINARY_SENSORS,
+    CHANNEL_SENSORS,
+    DEVICE_BINARY_SENSORS,
+    DEVICE_SENSORS,
+    RELAY,
+    ChannelSensorDescription,
+)
+from .entity import (
+    ShellyChannelBinarySensor,
+    ShellyChannelEntity,
+    ShellyChannelSensor,
+    ShellyDeviceBinarySensor,
+    ShellyDeviceSensor,
+    ShellySwitch,
+)
+
+PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH)
+
+
+def model_name(model: str) -> str:
+    """Shelly's marketing name for a model id (the id when aioshelly does not know it)."""
+    device = DEVICES.get(model)
+    return device.name if device else model
+
+
+def device_info(identity: DeviceIdentity, host: str, port: int) -> DeviceInfo:
+    """One HA device per Shelly, keyed and connected by its MAC."""
+    mac = dr.format_mac(identity.mac)
+    return DeviceInfo(
+        identifiers={(DOMAIN, mac)},
+        connections={(dr.CONNECTION_NETWORK_MAC, mac)},
+        manufacturer="Shelly",
+        model=model_name(identity.model),
+        model_id=identity.model,
+        name=identity.name,
+        sw_version=identity.firmware,
+        hw_version=f"Gen{identity.gen}",
+        configuration_url=f"http://{host}"
+        if port == DEFAULT_PORT
+        else f"http://{host}:{port}",
+    )
+
+
+@dataclass(slots=True)
+class ShellySource:
+    """Runtime data of a Shelly entry."""
+
+    coordinator: ShellyCoordinator
+    info: DeviceInfo
+
+    @property
+    def platforms(self) -> Sequence[Platform]:
+        """Switches, sensors and problem flags."""
+        return PLATFORMS
+
+    def entities(self, platform: Platform) -> Sequence[Entity]:
+        """Entities for the values the device reports."""
+        coordinator = self.coordinator
+        data = coordinator.data
+        mac = str(coordinator.config_entry.unique_id).replace(":", "")
+        channels = data.status.channels
+
+        def per_channel(
+            entity: type[ShellyChannelEntity], descriptions: Iterable[Any]
+        ) -> list[Entity]:
+            return [
+                entity(
+                    coordinator,
+                    description,
+                    self.info,
+                    mac=mac,
+                    channel=channel,
+                    multichannel=len(channels) > 1,
+                )
+                for channel in channels
+                for description in descriptions
+                if not isinstance(description, ChannelSensorDescription)
+                or description.value_fn(channel, data) is not None
+            ]
+
+        if platform is Platform.SWITCH:
+            return per_channel(ShellySwitch, [RELAY])
+        if platform is Platform.SENSOR:
+            return [
+                *per_channel(ShellyChannelSensor, CHANNEL_SENSORS),
+                *(
+                    ShellyDeviceSensor(coordinator, d, self.info, mac)
+                    for d in DEVICE_SENSORS
+                    if d.value_fn(data) is not None
+                ),
+            ]
+        return [
+            *per_channel(ShellyChannelBinarySensor, CHANNEL_BINARY_SENSORS),
+            *(
+                ShellyDeviceBinarySensor(coordinator, d, self.info, mac)
+                for d in DEVICE_BINARY_SENSORS
+                if data.status.temperature is not None
+            ),
+        ]
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Identity, connection, last status and the energy totals' state.
+
+        Diagnostics are downloaded when something is wrong, often while the device
+        is offline, and must then say what is known rather than fail: aioshelly
+        raises ``NotInitialized`` for the device's ``shelly`` / ``config`` /
+        ``status`` once a reconnect attempt has reset it, and the Gen1 backend
+        forgets ``/settings`` after a failed poll (``RuntimeError``). The identity
+        is then the one read at set-up (``identity_from``: ``"setup"`` instead of
+        ``"device"``), ``connected`` is false and ``status`` is the last one
+        received.
+        """
+        coordinator = self.coordinator
+        backend = coordinator.backend
+        connected = coordinator.last_update_success
+        if isinstance(backend, RpcBackend):
+            connected = (
+                connected and backend.device.initialized and backend.device.connected
+            )
+        try:
+            identity, source = asdict(backend.identity), "device"
+        except ShellyError, RuntimeError:  # NotInitialized is a ShellyError
+            identity, source = self._setup_identity(), "setup"
+        return {
+            "connected": connected,
+            "identity": identity,
+            "identity_from": source,
+            "last_update_success": coordinator.last_update_success,
+            "status": asdict(coordinator.data.status),
+            "energy_kwh": coordinator.data.energy_kwh,
+            "counters": coordinator.totalizer.diagnostics(),
+        }
+
+    def _setup_identity(self) -> dict[str, Any]:
+        """``DeviceIdentity``'s fields as read at set-up (the device registry's)."""
+        entry = self.coordinator.config_entry
+        return {
+            "mac": str(entry.unique_id).replace(":", "").upper(),
+            "gen": entry.data[CONF_GEN],
+            "model": self.info.get("model_id"),
+            "name": self.info.get("name"),
+            "firmware": self.info.get("sw_version"),
+        }
+
+
+async def async_setup_source(
+    hass: HomeAssistant, entry: IntelergyConfigEntry
+) -> ShellySource:
+    """Connect, read the first status (or raise not-ready / auth-failed)."""
+    data = dict(entry.data)
+    mac = str(entry.unique_id).replace(":", "")
+    backend: Gen1Backend | RpcBackend = (
+        Gen1Backend(hass, data, mac)
+        if data[CONF_GEN] == 1
+        else RpcBackend(hass, data, mac)
+    )
+    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    coordinator = ShellyCoordinator(
+        hass, entry, backend, store, await store.async_load()
+    )
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        await backend.shutdown()
+        raise
+
+    async def _stop(_: Event) -> None:
+        await coordinator.async_shutdown()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
+
+    info = device_info(backend.identity, data[CONF_HOST], data[CONF_PORT])
+    async_register_device(hass, entry, info)
+    return ShellySource(coordinator, info)
+
+
+async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
+    """Forget the stored energy totals."""
+    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    await store.async_remove()
+
+
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, remove=async_remove_source)

@@ -1,0 +1,138 @@
+"""Shelly entities as data: what each reads from ``ShellyData`` and how HA sees it.
+
+Channel entities read one ``ChannelStatus`` (and the channel's lifetime energy);
+device entities read the whole ``ShellyData``. An entity exists only when the
+device reports its value in the first status (a Plug S has no voltage meter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.binary_sensor import BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.components.switch import SwitchEntityDescription
+from homeassistant.components.switch.const import SwitchDeviceClass
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfTemperature,
+)
+
+from ...core.shelly.client import ChannelStatus
+from ...quantities import quantity
+from .coordinator import ShellyData
+
+type ChannelValue = Callable[[ChannelStatus, ShellyData], float | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSensorDescription(SensorEntityDescription):
+    """A sensor of one relay channel."""
+
+    value_fn: ChannelValue
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceSensorDescription(SensorEntityDescription):
+    """A sensor of the whole device."""
+
+    value_fn: Callable[[ShellyData], float | datetime | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelBinarySensorDescription(BinarySensorEntityDescription):
+    """A problem flag of one relay channel."""
+
+    value_fn: Callable[[ChannelStatus], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceBinarySensorDescription(BinarySensorEntityDescription):
+    """A problem flag of the whole device."""
+
+    value_fn: Callable[[ShellyData], bool]
+
+
+def _energy(channel: ChannelStatus, data: ShellyData) -> float | None:
+    return data.energy_kwh.get(channel.id)
+
+
+CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
+    ChannelSensorDescription(
+        **quantity("power"), value_fn=lambda channel, _: channel.power
+    ),
+    ChannelSensorDescription(**quantity("energy"), value_fn=_energy),
+    ChannelSensorDescription(
+        **quantity("voltage"), value_fn=lambda channel, _: channel.voltage
+    ),
+    ChannelSensorDescription(
+        **quantity("current"), value_fn=lambda channel, _: channel.current
+    ),
+    ChannelSensorDescription(
+        **quantity("power_factor"), value_fn=lambda channel, _: channel.power_factor
+    ),
+    ChannelSensorDescription(
+        **quantity("frequency"), value_fn=lambda channel, _: channel.frequency
+    ),
+)
+
+DEVICE_SENSORS: tuple[DeviceSensorDescription, ...] = (
+    DeviceSensorDescription(
+        key="temperature",
+        translation_key="device_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.status.temperature,
+    ),
+    DeviceSensorDescription(
+        **quantity("rssi"),
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.status.rssi,
+    ),
+    # The uptime as the moment the device started: a timestamp changes only on a
+    # reboot, where a seconds counter would write a new state every poll.
+    DeviceSensorDescription(
+        key="uptime",
+        translation_key="last_restart",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.booted_at,
+    ),
+)
+
+CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
+    ChannelBinarySensorDescription(
+        key="overpower",
+        translation_key="overpower",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda channel: channel.overpower,
+    ),
+)
+
+DEVICE_BINARY_SENSORS: tuple[DeviceBinarySensorDescription, ...] = (
+    DeviceBinarySensorDescription(
+        key="overtemperature",
+        translation_key="overtemperature",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.status.overtemperature,
+    ),
+)
+
+RELAY = SwitchEntityDescription(
+    key="relay",
+    translation_key="relay",
+    device_class=SwitchDeviceClass.OUTLET,
+)
