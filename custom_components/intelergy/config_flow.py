@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import (
@@ -32,6 +32,7 @@ from .const import (
 )
 from .core.esp32.client import valid_device_id
 from .core.pzem.client import Transport
+from .kinds import ENTRY_KINDS
 from .meters.elnet import flow as elnet_flow
 from .meters.elnet.const import CONF_TOKEN, CONF_URL
 from .meters.esp32 import flow as esp32_flow
@@ -460,10 +461,8 @@ class IntelergyConfigFlow(BillingConfigFlowMixin, ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """The source refused its credentials: ask for new ones."""
-        if entry_data[CONF_KIND] == KIND_SHELLY:
-            return await self.async_step_shelly_reauth()
-        return await self.async_step_elnet_reauth()
+        """The source refused its credentials: the kind's reauth step."""
+        return await self._kind_step(entry_data[CONF_KIND], "reauth")
 
     async def async_step_shelly_reauth(
         self, user_input: dict[str, Any] | None = None
@@ -523,15 +522,23 @@ class IntelergyConfigFlow(BillingConfigFlowMixin, ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change how a source is reached."""
+        """Change how a device or account is reached: the kind's reconfigure step."""
         kind = self._get_reconfigure_entry().data[CONF_KIND]
-        if kind == KIND_SHELLY:
-            return await self.async_step_shelly_reconfigure()
-        if kind == KIND_ESP32:
-            return await self.async_step_esp32_reconfigure()
-        if kind == KIND_PZEM:
-            return await self.async_step_pzem_reconfigure()
-        return await self.async_step_elnet_reconfigure()
+        return await self._kind_step(kind, "reconfigure")
+
+    async def _kind_step(
+        self, kind: str, step: Literal["reauth", "reconfigure"]
+    ) -> ConfigFlowResult:
+        """``<kind>_<step>`` when the kind declares it (kinds.py), else a clear abort."""
+        entry_kind = ENTRY_KINDS.get(kind)
+        if entry_kind is None or not getattr(entry_kind, step):
+            if step == "reauth":
+                return self.async_abort(reason="reauth_not_supported")
+            return self.async_abort(reason="reconfigure_not_supported")
+        method: Callable[[], Awaitable[ConfigFlowResult]] = getattr(
+            self, f"async_step_{kind}_{step}"
+        )
+        return await method()
 
     async def async_step_pzem_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -653,11 +660,9 @@ class IntelergyConfigFlow(BillingConfigFlowMixin, ConfigFlow, domain=DOMAIN):
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
-        """ELNET, ESP32 meter and anomaly monitor entries have options."""
-        return bool(
-            config_entry.data[CONF_KIND]
-            in (KIND_ELNET, KIND_ESP32, KIND_ANOMALY, KIND_BILLING)
-        )
+        """Kinds that declare options (kinds.py)."""
+        entry_kind = ENTRY_KINDS.get(config_entry.data[CONF_KIND])
+        return entry_kind is not None and entry_kind.options
 
     @staticmethod
     @callback
@@ -672,14 +677,11 @@ class IntelergyOptionsFlow(BillingOptionsFlowMixin, OptionsFlowWithReload):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Go to the entry's kind."""
-        if self.config_entry.data[CONF_KIND] == KIND_BILLING:
-            return await self.async_step_billing()
-        if self.config_entry.data[CONF_KIND] == KIND_ESP32:
-            return await self.async_step_esp32()
-        if self.config_entry.data[CONF_KIND] == KIND_ANOMALY:
-            return await self.async_step_anomaly()
-        return await self.async_step_elnet()
+        """Go to the entry's kind: its options step is named after it."""
+        method: Callable[[], Awaitable[ConfigFlowResult]] = getattr(
+            self, f"async_step_{self.config_entry.data[CONF_KIND]}"
+        )
+        return await method()
 
     async def async_step_anomaly(
         self, user_input: dict[str, Any] | None = None

@@ -42,7 +42,16 @@ type IntelergyConfigEntry = ConfigEntry[IntelergyData]
 
 @dataclass(frozen=True, slots=True)
 class EntryKind:
-    """How the integration sets up and removes entries of one source kind."""
+    """How the integration sets up and removes entries of one kind, and its flow steps.
+
+    ``reauth``, ``reconfigure``, ``options``: whether the kind has the step
+    ``<kind>_reauth`` / ``<kind>_reconfigure`` in the config flow and ``<kind>``
+    in the options flow; the flows dispatch on these, and a kind without one
+    aborts with a reason instead of reaching another kind's form.
+    """
 
     setup: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[IntelergyData]]
     remove: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[None]]
+    reauth: bool = False
+    reconfigure: bool = False
+    options: bool = False

@@ -147,4 +147,6 @@ async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) 
     """Nothing is stored (the invoices written stay in the config directory)."""
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, remove=async_remove_source)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source, remove=async_remove_source, options=True
+)

@@ -210,4 +210,6 @@ async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) 
     await store.async_remove()
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, remove=async_remove_source)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source, remove=async_remove_source, reauth=True, reconfigure=True
+)
