@@ -11,6 +11,7 @@ from .const import CONF_KIND, DOMAIN, KIND_ESP32, KIND_PZEM, KIND_SHELLY
 from .kinds import ENTRY_KINDS
 from .models import IntelergyConfigEntry
 from .services import async_setup_services
+from .storage import async_remove_entry_store
 
 # Kinds whose devices measure power: each gets an anomaly monitor offered.
 METERED_KINDS = frozenset({KIND_SHELLY, KIND_ESP32, KIND_PZEM})
@@ -43,5 +44,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Delete what the source persisted for a removed entry."""
-    await ENTRY_KINDS[entry.data[CONF_KIND]].remove(hass, entry)
+    """Delete what the entry kept: its store, and what its kind adds."""
+    await async_remove_entry_store(hass, entry)
+    if (remove := ENTRY_KINDS[entry.data[CONF_KIND]].remove) is not None:
+        await remove(hass, entry)

@@ -51,7 +51,10 @@ class EntryKind:
     """
 
     setup: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[IntelergyData]]
-    remove: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[None]]
+    # What a removed entry leaves behind is deleted: its store, by default.
+    remove: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[None]] | None = (
+        None
+    )
     reauth: bool = False
     reconfigure: bool = False
     options: bool = False

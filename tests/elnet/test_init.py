@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.intelergy.const import DOMAIN
-from custom_components.intelergy.meters.elnet.coordinator import storage_key
+from custom_components.intelergy.storage import storage_key
 from simulators.elnet import GENERATOR, GRID, ElnetSimulator
 
 from ..conftest import ELNET_SERIAL, ELNET_TOKEN, elnet_options
@@ -226,7 +226,7 @@ async def test_generator_session_spans_restart(
 
     # "Restart": unload writes the state, a new set-up reads it back.
     assert await hass.config_entries.async_unload(elnet_entry.entry_id)
-    stored = hass_storage[storage_key(elnet_entry.entry_id)]["data"]
+    stored = hass_storage[storage_key("elnet", elnet_entry.entry_id)]["data"]
     assert stored["session"]["started"] == started.isoformat()
     elnet_sim.advance(3600, load_kw=1.0)
     await setup(hass, elnet_entry)
@@ -261,7 +261,7 @@ async def test_stale_flip_after_restart_fires_nothing(
     # "Restart": unload writes the Store, a new coordinator reads it back.
     assert await hass.config_entries.async_unload(elnet_entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[storage_key(elnet_entry.entry_id)]["data"]
+    stored = hass_storage[storage_key("elnet", elnet_entry.entry_id)]["data"]
     assert dt_util.parse_datetime(stored["last_updated_on"]) == updated
     assert stored["last_advance"] is not None
 
@@ -510,10 +510,10 @@ async def test_old_store_layout_keeps_its_registers(
 ) -> None:
     # What the integration stored before the totalizer: the held registers, one
     # of them above what the server now says (the old rule was holding it).
-    hass_storage[storage_key(elnet_entry.entry_id)] = {
+    hass_storage[storage_key("elnet", elnet_entry.entry_id)] = {
         "version": 1,
         "minor_version": 1,
-        "key": storage_key(elnet_entry.entry_id),
+        "key": storage_key("elnet", elnet_entry.entry_id),
         "data": {
             "source": "grid",
             "session": None,
@@ -532,7 +532,7 @@ async def test_old_store_layout_keeps_its_registers(
     await poll(hass, elnet_entry)
     assert float(state(hass, "sensor", "grid_energy").state) == 48810.5
     assert await hass.config_entries.async_unload(elnet_entry.entry_id)
-    stored = hass_storage[storage_key(elnet_entry.entry_id)]["data"]
+    stored = hass_storage[storage_key("elnet", elnet_entry.entry_id)]["data"]
     assert "registers" not in stored
     assert stored["energy"]["channels"]["0"]["counter"] == 48810.5
 
@@ -617,7 +617,7 @@ async def test_remove_entry_deletes_storage(
 ) -> None:
     await setup(hass, elnet_entry)
     assert await hass.config_entries.async_unload(elnet_entry.entry_id)
-    assert storage_key(elnet_entry.entry_id) in hass_storage
+    assert storage_key("elnet", elnet_entry.entry_id) in hass_storage
     await hass.config_entries.async_remove(elnet_entry.entry_id)
     await hass.async_block_till_done()
-    assert storage_key(elnet_entry.entry_id) not in hass_storage
+    assert storage_key("elnet", elnet_entry.entry_id) not in hass_storage

@@ -16,20 +16,15 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.storage import Store
 
-from ...const import DOMAIN
+from ...const import DOMAIN, KIND_ANOMALY
 from ...models import EntryKind, IntelergyConfigEntry
-from .const import CONF_POWER_ENTITY, STORAGE_VERSION
+from ...storage import EntryStore
+from .const import CONF_POWER_ENTITY, SAVE_DELAY
 from .entity import BASELINE, PROBLEM, AnomalyProblem, BaselineSensor
 from .monitor import AnomalyMonitor
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
-
-
-def storage_key(entry_id: str) -> str:
-    """The ``.storage`` key of a monitor's learned state."""
-    return f"{DOMAIN}.anomaly.{entry_id}"
 
 
 @dataclass(slots=True)
@@ -68,7 +63,7 @@ async def async_setup_source(
     hass: HomeAssistant, entry: IntelergyConfigEntry
 ) -> AnomalyMonitorData:
     """Restore the detector and follow the sensors."""
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    store = EntryStore(hass, KIND_ANOMALY, entry.entry_id, delay=SAVE_DELAY)
     monitor = AnomalyMonitor(hass, entry, store, await store.async_load())
     # The monitor's entities join the monitored device (a plug's problem flag
     # belongs on the plug, as HA's helpers attach to their source's device); a
@@ -92,15 +87,7 @@ async def async_setup_source(
     return AnomalyMonitorData(monitor, device, info)
 
 
-async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Forget the learned state."""
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
-    await store.async_remove()
-
-
-ENTRY_KIND: Final = EntryKind(
-    setup=async_setup_source, remove=async_remove_source, options=True
-)
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, options=True)
 
 
 @callback

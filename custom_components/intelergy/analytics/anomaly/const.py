@@ -26,7 +26,6 @@ EVENT_ANOMALY: Final = "intelergy_anomaly"
 # fed the last values on this tick so debounces and run timers move on.
 TICK: Final = timedelta(seconds=30)
 SAVE_DELAY: Final = 30
-STORAGE_VERSION: Final = 1
 
 TRIGGER_DETECTED: Final = "anomaly_detected"
 TRIGGER_CLEARED: Final = "anomaly_cleared"

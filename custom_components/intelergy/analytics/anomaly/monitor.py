@@ -23,11 +23,11 @@ from homeassistant.helpers.event import (
     async_track_time_change,
     async_track_time_interval,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ...const import LOGGER
 from ...core.anomaly import Anomaly, Detector, DetectorConfig
+from ...storage import EntryStore
 from .const import (
     CONF_CURRENT_ENTITY,
     CONF_CURRENT_MAX,
@@ -43,7 +43,6 @@ from .const import (
     CONF_VOLTAGE_HIGH,
     CONF_VOLTAGE_LOW,
     EVENT_ANOMALY,
-    SAVE_DELAY,
     TICK,
 )
 
@@ -89,7 +88,7 @@ class AnomalyMonitor:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
-        store: Store[dict[str, Any]],
+        store: EntryStore,
         stored: dict[str, Any] | None,
     ) -> None:
         """Restore the detector's learned state (no relearning after a restart)."""
@@ -103,6 +102,7 @@ class AnomalyMonitor:
         self.device_id: str | None = None
         self._midnight_energy: float | None = None
         self._store = store
+        store.bind(self.detector.as_dict)
         self._listeners: list[Callable[[], None]] = []
         self._unsub: list[CALLBACK_TYPE] = []
 
@@ -136,7 +136,7 @@ class AnomalyMonitor:
         for unsub in self._unsub:
             unsub()
         self._unsub = []
-        await self._store.async_save(self.detector.as_dict())
+        await self._store.async_save()
 
     def _values(self) -> tuple[float | None, float | None, float | None]:
         get = self.hass.states.get
@@ -209,7 +209,7 @@ class AnomalyMonitor:
                     else dt_util.utc_from_timestamp(anomaly.ended).isoformat(),
                 },
             )
-        self._store.async_delay_save(self.detector.as_dict, SAVE_DELAY)
+        self._store.schedule_save()
         for listener in self._listeners:
             listener()
 

@@ -143,10 +143,4 @@ def _follow_renames(
     return async_track_entity_registry_updated_event(hass, entity_ids, _renamed)
 
 
-async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Nothing is stored (the invoices written stay in the config directory)."""
-
-
-ENTRY_KIND: Final = EntryKind(
-    setup=async_setup_source, remove=async_remove_source, options=True
-)
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, options=True)

@@ -11,12 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_track_time_change
-from homeassistant.helpers.storage import Store
 
 from ...const import DOMAIN
 from ...models import EntryKind, IntelergyConfigEntry
 from .const import CONF_TOKEN, CONF_URL
-from .coordinator import STORAGE_VERSION, ElnetCoordinator, create_client, storage_key
+from .coordinator import ElnetCoordinator, create_client
 from .descriptions import BINARY_SENSORS, SENSORS
 from .entity import ElnetBinarySensor, ElnetSensor
 
@@ -94,15 +93,8 @@ async def async_setup_source(
     return ElnetSource(coordinator)
 
 
-async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Forget the persisted generator session and latches."""
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
-    await store.async_remove()
-
-
 ENTRY_KIND: Final = EntryKind(
     setup=async_setup_source,
-    remove=async_remove_source,
     reauth=True,
     reconfigure=True,
     options=True,

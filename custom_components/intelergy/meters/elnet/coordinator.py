@@ -11,13 +11,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...analytics.billing.statistics import async_balance_history, recorder_loaded
-from ...const import DOMAIN, LOGGER
+from ...const import DOMAIN, KIND_ELNET, LOGGER
 from ...core.elnet.client import (
     ElnetApiError,
     ElnetAuthError,
@@ -30,6 +29,7 @@ from ...core.elnet.client import (
 )
 from ...core.elnet.tracker import ElnetTracker, Event
 from ...core.prepaid import WINDOW, PrepaidForecast, forecast
+from ...storage import EntryStore
 from .const import (
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_SCAN_INTERVAL,
@@ -38,7 +38,6 @@ from .const import (
     REQUEST_TIMEOUT,
 )
 
-STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
 # The balance's hourly history (for days left) is read again at most this often.
 HISTORY_EVERY: Final = timedelta(hours=1)
@@ -53,11 +52,6 @@ def create_client(hass: HomeAssistant, url: str, token: str) -> ElnetClient:
         timeout=REQUEST_TIMEOUT,
         tz=dt_util.get_default_time_zone(),
     )
-
-
-def storage_key(entry_id: str) -> str:
-    """The ``.storage`` key of an entry's persisted tracker state."""
-    return f"{DOMAIN}.elnet.{entry_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +92,17 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
         self.tracker = ElnetTracker(self.threshold)
         self._history: list[tuple[datetime, float]] = []
         self._history_read: datetime | None = None
-        self._store = Store[dict[str, Any]](
-            hass, STORAGE_VERSION, storage_key(entry.entry_id)
-        )
+        self.store = EntryStore(hass, KIND_ELNET, entry.entry_id, delay=SAVE_DELAY)
+        self.store.bind(self._stored)
+
+    def _stored(self) -> dict[str, Any]:
+        """The tracker as it is now (set-up replaces it with the restored one)."""
+        return self.tracker.as_dict()
 
     @override
     async def _async_setup(self) -> None:
         """Restore the tracker (open generator session, latches) from storage."""
-        if (stored := await self._store.async_load()) is not None:
+        if (stored := await self.store.async_load()) is not None:
             self.tracker = ElnetTracker.from_dict(self.threshold, stored)
 
     @override
@@ -149,7 +146,7 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
             LOGGER.warning(
                 "%s: %s", self.config_entry.title, tracker.describe(decision)
             )
-        self._store.async_delay_save(tracker.as_dict, SAVE_DELAY)
+        self.store.schedule_save()
         # update() has accepted or shown at least this reading, so these are set.
         assert tracker.last_live is not None  # noqa: S101
         assert tracker.last_home is not None  # noqa: S101
@@ -193,7 +190,7 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
     async def async_shutdown(self) -> None:
         """Write the tracker state now: the entry is unloading or HA stopping."""
         await super().async_shutdown()
-        await self._store.async_save(self.tracker.as_dict())
+        await self.store.async_save()
 
     @callback
     def async_end_of_day(self, now: datetime) -> None:
@@ -201,7 +198,7 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
         day = (dt_util.as_local(now) - timedelta(minutes=1)).date()
         if (event := self.tracker.end_of_day(day)) is not None:
             self._fire(event)
-            self._store.async_delay_save(self.tracker.as_dict, SAVE_DELAY)
+            self.store.schedule_save()
 
     def _fire(self, event: Event) -> None:
         LOGGER.debug(

@@ -14,14 +14,14 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.storage import Store
 
-from ...const import DOMAIN
+from ...const import DOMAIN, KIND_ESP32
 from ...core.esp32.client import valid_device_id
 from ...entity import async_register_device
 from ...models import EntryKind, IntelergyConfigEntry
+from ...storage import EntryStore
 from .const import CONF_DEVICE_ID, CONF_FIELDS, CONF_PREFIX, CONF_RELAYS
-from .coordinator import STORAGE_VERSION, Esp32Coordinator, storage_key
+from .coordinator import Esp32Coordinator
 from .descriptions import ALWAYS, SENSORS, relay_description
 from .entity import MeterRelay, MeterSensor
 from .flow import valid_prefix
@@ -130,7 +130,7 @@ async def async_setup_source(
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="esp32_mqtt_unavailable"
         )
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    store = EntryStore(hass, KIND_ESP32, entry.entry_id)
     coordinator = Esp32Coordinator(hass, entry, store, await store.async_load())
     data = dict(entry.data)
     info = DeviceInfo(
@@ -183,12 +183,4 @@ def _check_topics(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
     )
 
 
-async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Forget the stored energy total."""
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
-    await store.async_remove()
-
-
-ENTRY_KIND: Final = EntryKind(
-    setup=async_setup_source, remove=async_remove_source, reconfigure=True, options=True
-)
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, reconfigure=True, options=True)

@@ -20,13 +20,11 @@ from homeassistant.const import UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN, LOGGER
 from ...core.backlog import BacklogLedger
-from ...core.counter import CounterSemantics, CounterSpec, EnergyTotalizer
+from ...core.counter import CounterSemantics, CounterSpec
 from ...core.esp32.client import (
     PayloadError,
     Reading,
@@ -36,6 +34,8 @@ from ...core.esp32.client import (
     relay_command,
 )
 from ...core.throttle import WriteThrottle
+from ...storage import EntryStore
+from ..coordinator import MeteredCoordinator
 from .const import (
     CONF_DEVICE_ID,
     CONF_INTERVAL,
@@ -53,8 +53,6 @@ from .const import (
     SILENCE_INTERVALS,
 )
 
-STORAGE_VERSION: Final = 1
-SAVE_DELAY: Final = 10
 ENERGY_CHANNEL: Final = 0  # a meter has one energy counter
 
 
@@ -70,11 +68,6 @@ def counter_spec(
     is persistent and ``boot`` tells every restart.
     """
     return CounterSpec(semantics, max_power_w, wh_per_unit=1000.0)
-
-
-def storage_key(entry_id: str) -> str:
-    """The ``.storage`` key of an entry's energy total."""
-    return f"{DOMAIN}.esp32.{entry_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +91,14 @@ def throttle_from_options(options: Mapping[str, Any]) -> WriteThrottle | None:
     )
 
 
-class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
+class Esp32Coordinator(MeteredCoordinator[MeterData]):
     """Subscribes to one meter's topics and keeps what it said last."""
-
-    config_entry: ConfigEntry[Any]
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
-        store: Store[dict[str, Any]],
+        store: EntryStore,
         stored: dict[str, Any] | None,
     ) -> None:
         """Nothing is polled: ``update_interval`` is ``None``."""
@@ -123,17 +114,18 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
             else CounterSemantics.UNKNOWN
         )
         self.max_power_w = float(entry.options.get(CONF_MAX_POWER, MAX_POWER_W))
-        self.totalizer = EnergyTotalizer(
-            counter_spec(semantics, self.max_power_w), _mapping(stored.get("totalizer"))
-        )
         self.backlog = BacklogLedger(_mapping(stored.get("backlog")))
         self.dropped: int | None = None  # readings the meter's buffer dropped
-        self._store = store
         self._unsub: list[CALLBACK_TYPE] = []
         self._silence: CALLBACK_TYPE | None = None
         self._flush: CALLBACK_TYPE | None = None
         super().__init__(
-            hass, LOGGER, config_entry=entry, name=f"ESP32 meter {self.device_id}"
+            hass,
+            entry,
+            name=f"ESP32 meter {self.device_id}",
+            spec=counter_spec(semantics, self.max_power_w),
+            store=store,
+            stored=stored,
         )
         self.data = MeterData(energy=self.totalizer.total(ENERGY_CHANNEL))
         self.interval = float(
@@ -147,7 +139,6 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
         self._pending: MeterData | None = None
         self._last_order: tuple[int | None, float] | None = None  # (boot, uptime)
         self._heard_at = dt_util.utcnow()  # when the last telemetry came
-        self._save_scheduled = False
         self._announced: set[str] = set()
         self._warned: set[str] = set()
         self._unknown: set[str] = set()
@@ -191,9 +182,14 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
             if unsub is not None:
                 unsub()
         self._unsub, self._silence, self._flush = [], None, None
-        await self._store.async_save(self._stored())
 
-    def _stored(self) -> dict[str, Any]:
+    @override
+    def totalizer_state(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The counter model's part of ``{semantics, totalizer, backlog}``."""
+        return _mapping((stored or {}).get("totalizer"))
+
+    @override
+    def stored(self) -> dict[str, Any]:
         """What the entry's store keeps: the counter model and the backlog."""
         return {
             "semantics": self.totalizer.spec.semantics.value,
@@ -251,10 +247,7 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
             {ENERGY_CHANNEL: reading.energy},
             boot=reading.boot,
         )
-        for decision in update.decisions:
-            LOGGER.warning("%s: %s", self.base, decision.describe("kWh"))
-        if update.changed:
-            self._schedule_save()
+        self.counted(update, self.base, "kWh")
         if reading.dropped is not None and reading.dropped != self.dropped:
             if reading.dropped > (self.dropped or 0):
                 LOGGER.warning(
@@ -331,18 +324,6 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
             return False
         self._last_order = order
         return True
-
-    def _schedule_save(self) -> None:
-        """Save the total within ``SAVE_DELAY`` s (one timer, not one per message)."""
-        if self._save_scheduled:
-            return
-        self._save_scheduled = True
-
-        def data() -> dict[str, Any]:
-            self._save_scheduled = False
-            return self._stored()
-
-        self._store.async_delay_save(data, SAVE_DELAY)
 
     def _announce(self, reading: Reading, relays: Mapping[int, bool]) -> None:
         """Tell the platforms about relays and fields seen for the first time."""
@@ -555,7 +536,7 @@ class Esp32Coordinator(DataUpdateCoordinator[MeterData]):
                 refused[0][1],
             )
         self.backlog.prune(now)
-        self._schedule_save()
+        self.store.schedule_save()
         if (gap := episode.gap()) is not None and not episode.gap_logged:
             episode.gap_logged = True
             LOGGER.warning(

@@ -10,12 +10,12 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.storage import Store
 
-from ...const import DOMAIN
+from ...const import DOMAIN, KIND_PZEM
 from ...entity import async_register_device
 from ...models import EntryKind, IntelergyConfigEntry
-from .coordinator import STORAGE_VERSION, PzemCoordinator, create_client, storage_key
+from ...storage import EntryStore
+from .coordinator import PzemCoordinator, create_client
 from .descriptions import ALARM, SENSORS
 from .entity import PzemAlarm, PzemSensor
 
@@ -61,7 +61,7 @@ async def async_setup_source(
     """Read the meter once (or raise not-ready)."""
     data = dict(entry.data)
     client = create_client(data)
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    store = EntryStore(hass, KIND_PZEM, entry.entry_id)
     coordinator = PzemCoordinator(hass, entry, client, store, await store.async_load())
     try:
         await coordinator.async_config_entry_first_refresh()
@@ -78,12 +78,4 @@ async def async_setup_source(
     return PzemSource(coordinator, info)
 
 
-async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Forget the stored energy total."""
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
-    await store.async_remove()
-
-
-ENTRY_KIND: Final = EntryKind(
-    setup=async_setup_source, remove=async_remove_source, reconfigure=True
-)
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, reconfigure=True)

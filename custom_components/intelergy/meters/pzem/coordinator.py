@@ -8,14 +8,14 @@ from typing import Any, Final, override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from ...const import DOMAIN, LOGGER
-from ...core.backoff import Backoff
-from ...core.counter import CounterSemantics, CounterSpec, EnergyTotalizer
+from ...const import DOMAIN
+from ...core.counter import CounterSemantics, CounterSpec
 from ...core.pzem.client import PzemClient, PzemError, PzemReading, Transport
+from ...storage import EntryStore
+from ..coordinator import MeteredCoordinator
 from .const import (
     CONF_BAUDRATE,
     CONF_HOST,
@@ -29,18 +29,11 @@ from .const import (
     SCAN_INTERVAL,
 )
 
-STORAGE_VERSION: Final = 1
-SAVE_DELAY: Final = 10
 # Persistent, in Wh, no restart evidence (a PZEM reports no uptime): a dip that
 # comes back is a glitch, a register that stays lower is carried on from.
 COUNTER_SPEC: Final = CounterSpec(
     CounterSemantics.PERSISTENT, MAX_POWER_W, wh_per_unit=1.0, resolution=1.0
 )
-
-
-def storage_key(entry_id: str) -> str:
-    """The ``.storage`` key of an entry's energy total."""
-    return f"{DOMAIN}.pzem.{entry_id}"
 
 
 def create_client(data: dict[str, Any] | Any) -> PzemClient:
@@ -71,32 +64,29 @@ class PzemData:
     energy_kwh: float
 
 
-class PzemCoordinator(DataUpdateCoordinator[PzemData]):
+class PzemCoordinator(MeteredCoordinator[PzemData]):
     """Reads the ten input registers every 10 s; backs off while the meter is silent."""
-
-    config_entry: ConfigEntry[Any]
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         client: PzemClient,
-        store: Store[dict[str, Any]],
+        store: EntryStore,
         stored: dict[str, Any] | None,
     ) -> None:
         """Poll ``client``; the energy total is restored from ``stored``."""
         # Before the base class registers async_shutdown with the entry.
         self.client = client
-        self.totalizer = EnergyTotalizer(COUNTER_SPEC, stored)
-        self._store = store
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
+            entry,
             name=f"PZEM {client.target} #{client.slave}",
+            spec=COUNTER_SPEC,
+            store=store,
+            stored=stored,
             update_interval=SCAN_INTERVAL,
         )
-        self._backoff = Backoff()
 
     @override
     async def _async_update_data(self) -> PzemData:
@@ -110,9 +100,9 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
                     "target": self.client.target,
                     "error": str(err),
                 },
-                retry_after=self._backoff.failed(),
+                retry_after=self.backoff.failed(),
             ) from err
-        self._backoff.succeeded()
+        self.backoff.succeeded()
         return self._accept(reading)
 
     def _accept(self, reading: PzemReading) -> PzemData:
@@ -121,10 +111,7 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
             None,
             {ENERGY_CHANNEL: float(reading.energy_wh)},
         )
-        for decision in update.decisions:
-            LOGGER.warning("%s: %s", self.client.target, decision.describe("Wh"))
-        if update.changed:
-            self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
+        self.counted(update, self.client.target, "Wh")
         total = update.totals.get(ENERGY_CHANNEL, 0.0)
         return PzemData(reading, round(total / 1000, 6))
 
@@ -142,7 +129,7 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
                 },
             ) from err
         self.totalizer.fold(ENERGY_CHANNEL)
-        self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
+        self.store.schedule_save()
         await self.async_refresh()
 
     @override
@@ -150,4 +137,3 @@ class PzemCoordinator(DataUpdateCoordinator[PzemData]):
         """Close the connection and save the total."""
         await super().async_shutdown()
         await self.client.close()
-        await self._store.async_save(self.totalizer.as_dict())

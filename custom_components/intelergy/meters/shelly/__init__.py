@@ -13,19 +13,17 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.storage import Store
 
-from ...const import DOMAIN
+from ...const import DOMAIN, KIND_SHELLY
 from ...entity import async_register_device
 from ...models import EntryKind, IntelergyConfigEntry
+from ...storage import EntryStore
 from .const import CONF_GEN, CONF_HOST, CONF_PORT, DEFAULT_PORT
 from .coordinator import (
-    STORAGE_VERSION,
     DeviceIdentity,
     Gen1Backend,
     RpcBackend,
     ShellyCoordinator,
-    storage_key,
 )
 from .descriptions import (
     CHANNEL_BINARY_SENSORS,
@@ -184,7 +182,7 @@ async def async_setup_source(
         if data[CONF_GEN] == 1
         else RpcBackend(hass, data, mac)
     )
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
+    store = EntryStore(hass, KIND_SHELLY, entry.entry_id)
     coordinator = ShellyCoordinator(
         hass, entry, backend, store, await store.async_load()
     )
@@ -204,12 +202,4 @@ async def async_setup_source(
     return ShellySource(coordinator, info)
 
 
-async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Forget the stored energy totals."""
-    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry.entry_id))
-    await store.async_remove()
-
-
-ENTRY_KIND: Final = EntryKind(
-    setup=async_setup_source, remove=async_remove_source, reauth=True, reconfigure=True
-)
+ENTRY_KIND: Final = EntryKind(setup=async_setup_source, reauth=True, reconfigure=True)

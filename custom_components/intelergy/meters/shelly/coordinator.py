@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol, override
+from typing import Any, Protocol, override
 
 from aioshelly.common import ConnectionOptions, get_info
 from aioshelly.exceptions import InvalidAuthError, MacAddressMismatchError, ShellyError
@@ -14,13 +14,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from ...const import DOMAIN, LOGGER
-from ...core.backoff import Backoff
-from ...core.counter import CounterSemantics, CounterSpec, EnergyTotalizer
+from ...core.counter import CounterSemantics, CounterSpec
 from ...core.shelly.client import (
     DeviceStatus,
     Gen1Client,
@@ -28,6 +26,8 @@ from ...core.shelly.client import (
     parse_gen1,
     parse_rpc,
 )
+from ...storage import EntryStore
+from ..coordinator import MeteredCoordinator
 from .const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -41,9 +41,6 @@ from .const import (
     RPC_USERNAME,
     UPTIME_TOLERANCE_SECONDS,
 )
-
-STORAGE_VERSION: Final = 1
-SAVE_DELAY: Final = 10
 
 
 def counter_spec(model: str | None) -> CounterSpec:
@@ -61,11 +58,6 @@ def counter_spec(model: str | None) -> CounterSpec:
         MAX_POWER_W.get(model or "", DEFAULT_MAX_POWER_W),
         wh_per_unit=1.0,
     )
-
-
-def storage_key(entry_id: str) -> str:
-    """The ``.storage`` key of an entry's energy totals."""
-    return f"{DOMAIN}.shelly.{entry_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,32 +210,29 @@ class RpcBackend:
         await self.device.shutdown()
 
 
-class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
+class ShellyCoordinator(MeteredCoordinator[ShellyData]):
     """Keeps the device's status, folds counter resets, backs off when unreachable."""
-
-    config_entry: ConfigEntry[Any]
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         backend: Gen1Backend | RpcBackend,
-        store: Store[dict[str, Any]],
+        store: EntryStore,
         stored: dict[str, Any] | None,
     ) -> None:
         """Poll at the generation's interval; totals restored from ``stored``."""
         # Before the base class registers async_shutdown with the entry.
         self.backend = backend
-        self.totalizer = EnergyTotalizer(counter_spec(None), stored)
-        self._store = store
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
+            entry,
             name=f"Shelly {entry.data[CONF_HOST]}",
+            spec=counter_spec(None),
+            store=store,
+            stored=stored,
             update_interval=backend.poll_interval,
         )
-        self._backoff = Backoff()
         self._booted_at: datetime | None = None
         if isinstance(backend, RpcBackend):
             backend.device.subscribe_updates(self._rpc_update)
@@ -274,7 +263,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             raise self._failed(err, translation_key="shelly_wrong_device") from err
         except (ShellyError, StatusError) as err:
             raise self._failed(err, translation_key="shelly_unreachable") from err
-        self._backoff.succeeded()
+        self.backoff.succeeded()
         ir.async_delete_issue(self.hass, DOMAIN, self._wrong_device_issue)
         # The device is read: its model rates its counters.
         self.totalizer.spec = counter_spec(self.backend.identity.model)
@@ -299,7 +288,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
                 "host": self._host,
                 "error": str(err) or repr(err),
             },
-            retry_after=self._backoff.failed(),
+            retry_after=self.backoff.failed(),
         )
 
     @callback
@@ -317,10 +306,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             None if pushed else status.uptime,
             {channel.id: channel.energy_wh for channel in status.channels},
         )
-        for decision in update.decisions:
-            LOGGER.warning("%s: %s", self._host, decision.describe("Wh"))
-        if update.changed:
-            self._store.async_delay_save(self.totalizer.as_dict, SAVE_DELAY)
+        self.counted(update, self._host, "Wh")
         if status.uptime is not None:
             booted_at = now - timedelta(seconds=status.uptime)
             if (
@@ -345,7 +331,7 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
             except StatusError as err:
                 LOGGER.warning("%s: ignoring a pushed status: %s", self._host, err)
                 return
-            self._backoff.succeeded()
+            self.backoff.succeeded()
             self.async_set_updated_data(self._accept(status, pushed=True))
         elif update_type is RpcUpdateType.DISCONNECTED:
             # Logged once by the coordinator; entities go unavailable until the
@@ -381,7 +367,6 @@ class ShellyCoordinator(DataUpdateCoordinator[ShellyData]):
 
     @override
     async def async_shutdown(self) -> None:
-        """Close the connection and save the totals."""
+        """Save the totals, close the connection."""
         await super().async_shutdown()
         await self.backend.shutdown()
-        await self._store.async_save(self.totalizer.as_dict())
