@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
+import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 import json
@@ -14,6 +15,7 @@ from homeassistant.components import mqtt
 from homeassistant.components.mqtt.models import ReceiveMessage
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -89,9 +91,13 @@ class Link:
     async def _round_trip(self, topic: str) -> None:
         self._count += 1
         token = str(self._count)
-        for attempt in range(4000):
+        # Up to 120 s of a frozen clock: after a jump HA may reconnect first.
+        for attempt in range(12000):
             if attempt % 10 == 0:  # (re)publish until the subscription is live
-                await mqtt.async_publish(self.hass, topic, token)
+                # HA's client may be reconnecting (a clock jump outran its
+                # keep-alive): the next attempt publishes again.
+                with contextlib.suppress(HomeAssistantError):
+                    await mqtt.async_publish(self.hass, topic, token)
             await self.wait()
             if token in self._seen:
                 break
