@@ -9,14 +9,24 @@ installs the ``mosquitto`` binary; tests skip when ``mosquitto_binary()`` is Non
     await broker.start()  # broker.host, broker.port
     ...
     await broker.stop()
+
+Optionally as a house would run it: TLS (``tls=BrokerTls(cafile, certfile,
+keyfile)``), password authentication (``users={"name": "password"}``: nobody
+anonymous), an ACL (``acl="..."``, Mosquitto's ``acl_file`` syntax) and any other
+setting (``settings=["use_username_as_clientid true"]``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+from collections.abc import Mapping, Sequence
 import contextlib
+from dataclasses import dataclass
+import hashlib
 import os
 from pathlib import Path
+import secrets
 import shutil
 import socket
 import tempfile
@@ -49,8 +59,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+# Mosquitto 2's password hash ($7$: PBKDF2-SHA512, as mosquitto_passwd writes it).
+PASSWORD_ITERATIONS = 101
+
+
 class MosquittoError(RuntimeError):
     """The broker did not start; the message ends with its log's tail."""
+
+
+@dataclass(frozen=True)
+class BrokerTls:
+    """The broker's TLS files: the CA clients trust, its certificate and key (PEM)."""
+
+    cafile: Path
+    certfile: Path
+    keyfile: Path
+
+
+def password_line(user: str, password: str) -> str:
+    """One line of a Mosquitto 2 password file (what ``mosquitto_passwd`` writes)."""
+    salt = secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, PASSWORD_ITERATIONS)
+    encoded = base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
+    return f"{user}:$7${PASSWORD_ITERATIONS}${encoded[0]}${encoded[1]}"
 
 
 class Mosquitto:
@@ -58,20 +89,36 @@ class Mosquitto:
 
     Config: ``listener <port> 127.0.0.1``, ``allow_anonymous true``,
     ``persistence false``, log to ``mosquitto.log`` in the directory. The port is
-    chosen on the first ``start()`` and kept by ``restart()``.
+    chosen on the first ``start()`` and kept by ``restart()``. With ``tls`` the
+    listener speaks TLS only; with ``users`` every client must log in as one of
+    them; with ``acl`` that ACL applies.
     """
 
     host: str = "127.0.0.1"
 
-    def __init__(self, port: int | None = None, directory: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        directory: Path | None = None,
+        *,
+        tls: BrokerTls | None = None,
+        users: Mapping[str, str] | None = None,
+        acl: str | None = None,
+        settings: Sequence[str] = (),
+    ) -> None:
         """``port``: a fixed port (default: a free one); ``directory``: for config and log.
 
         Without ``directory`` a temporary one is made on ``start()`` and removed
-        on ``stop()``.
+        on ``stop()``. ``tls``, ``users`` and ``acl``: see the class; ``settings``:
+        more lines of ``mosquitto.conf`` (``use_username_as_clientid true``).
         """
         self.port = port or 0
         self._fixed_port = port is not None
         self._directory = directory
+        self.tls = tls
+        self.users = dict(users) if users is not None else None
+        self.acl = acl
+        self.settings = tuple(settings)
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self._process: asyncio.subprocess.Process | None = None
 
@@ -107,12 +154,31 @@ class Mosquitto:
         config = self.directory / "mosquitto.conf"
         lines = [
             f"listener {self.port} {self.host}",
-            "allow_anonymous true",
+            f"allow_anonymous {'false' if self.users is not None else 'true'}",
             "persistence false",
             f"log_dest file {self.log_path}",
             "log_type all",
             "connection_messages true",
         ]
+        if self.tls is not None:
+            lines += [
+                f"cafile {self.tls.cafile}",
+                f"certfile {self.tls.certfile}",
+                f"keyfile {self.tls.keyfile}",
+                "tls_version tlsv1.2",
+            ]
+        if self.users is not None:
+            passwords = self.directory / "passwords"
+            passwords.write_text(
+                "".join(f"{password_line(u, p)}\n" for u, p in self.users.items())
+            )
+            passwords.chmod(0o600)
+            lines.append(f"password_file {passwords}")
+        if self.acl is not None:
+            acl = self.directory / "acl"
+            acl.write_text(self.acl)
+            lines.append(f"acl_file {acl}")
+        lines.extend(self.settings)
         if os.geteuid() == 0:
             # As root, mosquitto 2 drops to user "mosquitto", who could not write
             # the log in a root-owned temporary directory.

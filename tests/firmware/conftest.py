@@ -56,7 +56,7 @@ def firmware_binary(name: str) -> Path:
         output = (err.stdout or b"").decode(errors="replace")[-4000:]
         pytest.skip(
             f"cannot configure the firmware build (scripts/setup installs "
-            f"GoogleTest, nlohmann-json, libmosquitto):\n{output}"
+            f"GoogleTest, nlohmann-json, libmosquitto, mbedTLS, libcurl):\n{output}"
         )
     binary = BUILD / name
     if not binary.is_file():

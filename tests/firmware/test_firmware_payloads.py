@@ -33,6 +33,7 @@ from custom_components.intelergy.core.esp32.client import (
     parse_relay_state,
     parse_state,
 )
+from custom_components.intelergy.core.esp32.ota import parse_ota
 
 from .conftest import ROOT
 
@@ -62,6 +63,7 @@ def schema(name: str) -> jsonschema.protocols.Validator:
 
 TELEMETRY = schema("telemetry.schema.json")
 BACKLOG = schema("backlog.schema.json")
+OTA = schema("ota.schema.json")
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +233,40 @@ def test_extreme_readings_are_accepted(lines: list[dict[str, Any]]) -> None:
     assert (largest.boot, largest.dropped) == (2**32 - 1, 2**32 - 1)
     zeros = parse_state(edges[1]["payload"], time.time())
     assert (zeros.boot, zeros.dropped) == (0, 0)
+
+
+def test_ota_reports_speak_the_contract(lines: list[dict[str, Any]]) -> None:
+    # A meter running 0.1.0 after a good update and after every attack its core
+    # refuses, then the new firmware after the restart: retained on ``…/ota``.
+    reports = of(lines, "ota")
+    assert [line["name"] for line in reports] == [
+        "good",
+        "flipped byte",
+        "another key",
+        "forged",
+        "truncated",
+        "downgrade",
+        "wrong size",
+        "not signed",
+        "HTTP error",
+        "after the restart",
+    ]
+    for line in reports:
+        assert line["topic"] == "intelergy/ota-meter/ota"
+        assert line["retain"]
+        OTA.validate(json.loads(line["payload"]))
+        report = parse_ota(line["payload"])
+        assert report.result == line["result"]
+        assert report.known_result
+        assert report.target == (line["target"] or None)
+        assert report.at == 1795428000
+        assert report.unknown == ()
+    results = {line["name"]: parse_ota(line["payload"]) for line in reports}
+    assert results["good"].version == "0.1.0"
+    assert results["after the restart"].version == "0.2.0"
+    assert [results[name].result for name in ("flipped byte", "forged")] == [
+        "bad_signature",
+        "bad_signature",
+    ]
+    assert results["another key"].result == "wrong_key"
+    assert results["downgrade"].target == "0.0.9"

@@ -10,30 +10,28 @@ brings it back, and reads everything with the integration's own parser.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-import contextlib
-from dataclasses import dataclass
 import itertools
 from pathlib import Path
 import time
-from typing import Any
 
-from paho.mqtt.client import Client, ConnectFlags, MQTTMessage, MQTTv311
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 import pytest
 
 from custom_components.intelergy.core.esp32.client import (
-    Reading,
     parse_backlog,
     parse_relay_state,
     parse_state,
 )
-from tests.mosquitto import Mosquitto, mosquitto_binary
+from tests.mosquitto import mosquitto_binary
 
-INTERVAL = 0.5  # seconds between the meter's readings
-TIMEOUT = 8.0  # seconds to wait for any one message
+from .meter import (
+    INTERVAL,
+    broker_running,
+    meter_process,
+    readings,
+    stop_meter,
+    subscribed,
+)
+
 OUTAGE = 2.0  # seconds without a broker
 
 pytestmark = [
@@ -44,163 +42,6 @@ pytestmark = [
     # The first test may build the firmware (scripts/test has built it already).
     pytest.mark.timeout(300),
 ]
-
-
-@dataclass
-class Message:
-    """One message the test's subscriber received."""
-
-    topic: str
-    payload: bytes
-    retain: bool
-
-    @property
-    def text(self) -> str:
-        """The payload as text."""
-        return self.payload.decode()
-
-
-class Subscriber:
-    """A paho client in the test, collecting every message under ``topic``."""
-
-    def __init__(self, broker: Mosquitto, topic: str) -> None:
-        """Subscribe to ``topic`` on ``broker`` once started."""
-        self.broker = broker
-        self.topic = topic
-        self.messages: list[Message] = []
-        self._loop = asyncio.get_running_loop()
-        self._changed = asyncio.Event()
-        self._subscribed = asyncio.Event()
-        self.client = Client(CallbackAPIVersion.VERSION2, protocol=MQTTv311)
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    def _on_connect(
-        self,
-        client: Client,
-        userdata: Any,
-        flags: ConnectFlags,
-        reason_code: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
-        client.subscribe(self.topic, qos=1)
-
-    def _on_subscribe(
-        self,
-        client: Client,
-        userdata: Any,
-        mid: int,
-        reason_codes: list[ReasonCode],
-        properties: Properties | None,
-    ) -> None:
-        self._loop.call_soon_threadsafe(self._subscribed.set)
-
-    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
-        received = Message(message.topic, message.payload, message.retain)
-        self._loop.call_soon_threadsafe(self._add, received)
-
-    def _add(self, message: Message) -> None:
-        self.messages.append(message)
-        self._changed.set()
-
-    async def wait_for(
-        self,
-        suffix: str,
-        match: Callable[[Message], bool] = lambda _: True,
-        *,
-        after: int = 0,
-    ) -> tuple[int, Message]:
-        """The first message from index ``after`` on ``…/<suffix>`` that ``match``es."""
-        index = after
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                while index < len(self.messages):
-                    message = self.messages[index]
-                    index += 1
-                    if message.topic.endswith(f"/{suffix}") and match(message):
-                        return index, message
-                self._changed.clear()
-                await self._changed.wait()
-
-    def on(self, suffix: str) -> list[Message]:
-        """Every message received on ``…/<suffix>``."""
-        return [m for m in self.messages if m.topic.endswith(f"/{suffix}")]
-
-
-@contextlib.asynccontextmanager
-async def broker_running() -> AsyncIterator[Mosquitto]:
-    """A private broker, stopped however the test ends."""
-    broker = Mosquitto()
-    await broker.start()
-    try:
-        yield broker
-    finally:
-        await broker.stop()
-
-
-@contextlib.asynccontextmanager
-async def subscribed(broker: Mosquitto, topic: str) -> AsyncIterator[Subscriber]:
-    """A subscriber, connected and subscribed; stopped however the test ends."""
-    subscriber = Subscriber(broker, topic)
-    try:
-        subscriber.client.connect_async(broker.host, broker.port)
-        subscriber.client.loop_start()
-        await asyncio.wait_for(subscriber._subscribed.wait(), TIMEOUT)
-        yield subscriber
-    finally:
-        subscriber.client.disconnect()
-        subscriber.client.loop_stop()
-
-
-@contextlib.asynccontextmanager
-async def meter_process(
-    binary: Path, broker: Mosquitto, device_id: str, *args: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``intelergy-meter``, connected (its one line printed); killed however the test ends."""
-    process = await asyncio.create_subprocess_exec(
-        str(binary),
-        "--device-id",
-        device_id,
-        "--host",
-        broker.host,
-        "--port",
-        str(broker.port),
-        "--interval",
-        str(INTERVAL),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), TIMEOUT)
-        assert b"connected to mqtt://127.0.0.1:" in line, line
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.communicate()
-
-
-async def stop_meter(process: asyncio.subprocess.Process) -> str:
-    """SIGTERM the meter; its stderr, once it exited 0."""
-    process.terminate()
-    _, stderr = await asyncio.wait_for(process.communicate(), TIMEOUT)
-    assert process.returncode == 0, stderr.decode()
-    return stderr.decode()
-
-
-def readings(messages: list[Message], device: str) -> list[Reading]:
-    """Every reading in ``state`` and ``backlog`` messages, through the parser."""
-    now = time.time()
-    found: list[Reading] = []
-    for message in messages:
-        if message.topic.endswith("/state"):
-            found.append(parse_state(message.payload, now, topic_device_id=device))
-        elif message.topic.endswith("/backlog"):
-            found.extend(parse_backlog(message.payload, now, topic_device_id=device))
-    return found
 
 
 async def test_outage_backlog_arrives_complete_and_in_order(

@@ -11,6 +11,13 @@
 // (retained), a clean disconnect, the energy counter stored, exit 0. With
 // --state-dir the energy and boot counters persist there (files, as NVS on the
 // ESP32): every start is a boot, `boot` in the readings counts them.
+//
+// Signed OTA (--ota-url https://...): once connected and then every
+// --ota-interval seconds the meter GETs the URL (TLS pinned to --ota-cafile), and
+// the core verifies the image against the public key in --ota-key (DER; on the
+// ESP32 it is compiled in) before the "inactive partition" (<state-dir>/ota-slot.bin)
+// is made bootable. The outcome goes out retained on `…/ota`. After an update it
+// prints a line, stops as on SIGTERM and exits 3 ("restart into the new firmware").
 #include <mosquitto.h>
 
 #include <cerrno>
@@ -19,6 +26,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -27,11 +36,13 @@
 #include "meter/adc_power.h"
 #include "meter/boot.h"
 #include "meter/ina219.h"
+#include "meter/ota.h"
 #include "meter/pzem004t.h"
 #include "meter/sampler.h"
 #include "meter/session.h"
 #include "meter/sim.h"
 #include "meter/topics.h"
+#include "ota_host.h"
 #include "posix.h"
 
 using namespace meter;
@@ -58,7 +69,16 @@ struct Options {
   double backoff_max_s = 30.0;
   double overcurrent_a = 0.0;
   bool verbose = false;
+  std::string firmware_version = "0.1.0";
+  std::string ota_url;
+  std::string ota_cafile;
+  std::string ota_key;
+  double ota_interval_s = 3600.0;
+  bool ota_allow_downgrade = false;
+  size_t ota_slot_bytes = 1310720;  // the ESP32 default partition table's app slot
 };
+
+constexpr int kExitRestart = 3;  // an update was installed: start the new firmware
 
 [[noreturn]] void usage(const char* problem) {
   if (problem != nullptr) {
@@ -69,13 +89,19 @@ struct Options {
                "         [--interval SECONDS] [--relays N] [--loads W,W,...] [--sensor pzem|ina219|adc]\n"
                "         [--energy KWH] [--state-dir DIR] [--buffer N] [--chunk N] [--offline-interval S]\n"
                "         [--backoff-max S] [--overcurrent AMPS] [--username U] [--password P]\n"
-               "         [--cafile PEM] [-v]\n"
+               "         [--cafile PEM] [--firmware-version V] [--ota-url https://...] [--ota-cafile PEM]\n"
+               "         [--ota-key DER] [--ota-interval S] [--ota-allow-downgrade] [--ota-slot-bytes N] [-v]\n"
                "The ESP32 meter firmware's core as a simulated meter on a real MQTT broker.\n"
                "  --sensor      the front end, on simulated hardware (default pzem)\n"
                "  --energy      the counter's start when --state-dir holds none (kWh)\n"
                "  --state-dir   where the energy and boot counters persist (default: memory\n"
                "                only, and no `boot` in the readings)\n"
-               "  --overcurrent trip every relay above this current (0: off)\n");
+               "  --overcurrent trip every relay above this current (0: off)\n"
+               "  --cafile      MQTT over TLS, the broker's certificate checked against this CA\n"
+               "  --firmware-version  the version this meter runs (default 0.1.0), reported on …/ota\n"
+               "  --ota-url     signed updates from this https:// URL (needs --state-dir, --ota-cafile,\n"
+               "                --ota-key: the signing key's public key, DER, as tools/sign_firmware.py\n"
+               "                writes it); exit status 3 after an update was installed\n");
   std::exit(problem == nullptr ? 0 : 2);
 }
 
@@ -98,6 +124,10 @@ Options parse(int argc, char** argv) {
     }
     if (arg == "-v" || arg == "--verbose") {
       o.verbose = true;
+      continue;
+    }
+    if (arg == "--ota-allow-downgrade") {
+      o.ota_allow_downgrade = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -150,6 +180,18 @@ Options parse(int argc, char** argv) {
       o.broker.password = value;
     } else if (arg == "--cafile") {
       o.broker.cafile = value;
+    } else if (arg == "--firmware-version") {
+      o.firmware_version = value;
+    } else if (arg == "--ota-url") {
+      o.ota_url = value;
+    } else if (arg == "--ota-cafile") {
+      o.ota_cafile = value;
+    } else if (arg == "--ota-key") {
+      o.ota_key = value;
+    } else if (arg == "--ota-interval") {
+      o.ota_interval_s = number(value, "--ota-interval");
+    } else if (arg == "--ota-slot-bytes") {
+      o.ota_slot_bytes = static_cast<size_t>(number(value, "--ota-slot-bytes"));
     } else {
       usage(("unknown option " + arg).c_str());
     }
@@ -180,6 +222,21 @@ Options parse(int argc, char** argv) {
   }
   if (o.chunk == 0 || o.buffer == 0) {
     usage("--buffer and --chunk: at least 1");
+  }
+  FirmwareVersion version;
+  if (!parse_version(o.firmware_version.c_str(), version)) {
+    usage("--firmware-version: 1-4 numbers separated by dots (0.2.0)");
+  }
+  if (!o.ota_url.empty()) {
+    if (o.ota_url.compare(0, 8, "https://") != 0) {
+      usage("--ota-url: https:// only (the image is fetched over TLS)");
+    }
+    if (o.ota_cafile.empty() || o.ota_key.empty() || o.state_dir.empty()) {
+      usage("--ota-url needs --ota-cafile, --ota-key and --state-dir");
+    }
+    if (!(o.ota_interval_s > 0.0)) {
+      usage("--ota-interval: above 0");
+    }
   }
   o.broker.client_id = "intelergy-meter-" + o.device_id;
   return o;
@@ -253,6 +310,18 @@ class SimulatedHardware {
   std::mt19937 random_;
 };
 
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// The `…/ota` report of `record` for this firmware.
+std::string ota_report(const std::string& version, const OtaRecord& record) {
+  char report[512];
+  const size_t size = serialize_ota_report(version.c_str(), record, report, sizeof report);
+  return std::string(report, size);
+}
+
 void sleep_ms(uint64_t ms) {
   timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
   nanosleep(&ts, nullptr);  // a signal cuts it short
@@ -269,6 +338,7 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // a broker gone mid-write is an error code, not a death
   mosquitto_lib_init();
+  host::ota_global_init();
 
   host::StderrLogger logger(o.verbose);
   host::PosixClock clock;
@@ -309,6 +379,24 @@ int main(int argc, char** argv) {
   config.boot = boot_stored ? static_cast<int64_t>(boot.count()) : -1;
   host::MosquittoTransport transport(o.broker, &logger);
   MqttSession session(config, transport, relays, clock, &logger);
+
+  // The firmware's version and its last update, from storage (NVS on the ESP32).
+  OtaRecord ota_record = OtaRecord::load(storage);
+  if (ota_record.check_boot(o.firmware_version.c_str())) {
+    logf(&logger, LogLevel::warning, "%s: OTA: %s", o.device_id.c_str(), ota_record.detail);
+    ota_record.save(storage);
+  }
+  session.set_ota_report(ota_report(o.firmware_version, ota_record));
+  OtaKey ota_key;
+  if (!o.ota_url.empty()) {
+    const std::vector<uint8_t> der = read_file(o.ota_key);
+    if (!ota_key.load(der.data(), der.size())) {
+      usage(("--ota-key " + o.ota_key + ": no ECDSA P-256 public key (DER)").c_str());
+    }
+  }
+  host::FileSlot ota_slot(o.state_dir, o.ota_slot_bytes);
+  bool restart = false;
+  uint64_t next_ota = 0;  // the first check once connected
 
   const uint64_t interval_ms = static_cast<uint64_t>(o.interval_s * 1000.0 + 0.5) > 0
                                    ? static_cast<uint64_t>(o.interval_s * 1000.0 + 0.5)
@@ -355,10 +443,38 @@ int main(int argc, char** argv) {
     }
     if (session.online() && !announced) {
       announced = true;
-      std::printf("ESP32 meter '%s' connected to mqtt://%s:%d, publishing on %s every %g s (firmware core, %s)\n",
-                  o.device_id.c_str(), o.broker.host.c_str(), o.broker.port, session.topics().state().c_str(),
-                  o.interval_s, hardware.sensor().name());
+      std::printf("ESP32 meter '%s' connected to %s://%s:%d, publishing on %s every %g s (firmware core %s, %s)\n",
+                  o.device_id.c_str(), o.broker.cafile.empty() ? "mqtt" : "mqtts", o.broker.host.c_str(),
+                  o.broker.port, session.topics().state().c_str(), o.interval_s, o.firmware_version.c_str(),
+                  hardware.sensor().name());
       std::fflush(stdout);
+    }
+    // Signed OTA (the ESP32's check_ota): the core decides, the slot is a file.
+    if (!o.ota_url.empty() && session.online() && clock.uptime_ms() >= next_ota) {
+      OtaPolicy policy;
+      policy.key = &ota_key;
+      policy.running_version = o.firmware_version.c_str();
+      policy.allow_downgrade = o.ota_allow_downgrade;
+      OtaInstaller installer(policy, ota_slot, &logger);
+      host::UpdateSource source;
+      source.url = o.ota_url;
+      source.cafile = o.ota_cafile;
+      source.device_id = o.device_id;
+      source.running_version = o.firmware_version;
+      const OtaResult result = host::fetch_update(source, installer, [&session] { session.poll(0); });
+      if (ota_reported(result)) {
+        ota_record = OtaRecord::from(installer, clock.epoch_ms());
+        ota_record.save(storage);
+        session.set_ota_report(ota_report(o.firmware_version, ota_record));
+      }
+      next_ota = clock.uptime_ms() + static_cast<uint64_t>(o.ota_interval_s * 1000.0);
+      if (result == OtaResult::ok) {
+        std::printf("OTA: firmware %s verified and marked bootable (%s); restarting\n", installer.target(),
+                    ota_slot.bootable_path().c_str());
+        std::fflush(stdout);
+        restart = true;
+        break;
+      }
     }
   }
 
@@ -372,6 +488,7 @@ int main(int argc, char** argv) {
                o.device_id.c_str(), stats.states, stats.backlog_messages, stats.backlog_readings,
                static_cast<unsigned>(session.dropped()), stats.ignored_commands,
                static_cast<unsigned>(cutoff.trips()), sampler.energy_kwh(), boot_text.c_str());
+  host::ota_global_cleanup();
   mosquitto_lib_cleanup();
-  return 0;
+  return restart ? kExitRestart : 0;
 }

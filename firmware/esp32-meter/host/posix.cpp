@@ -96,6 +96,21 @@ void MosquittoTransport::on_message(struct mosquitto*, void* self, const struct 
   }
 }
 
+void MosquittoTransport::on_log(struct mosquitto*, void* self, int level, const char* text) {
+  if ((level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) != 0 && text != nullptr) {
+    static_cast<MosquittoTransport*>(self)->last_error_ = text;
+  }
+}
+
+void MosquittoTransport::failed(const std::string& why) {
+  if (why == last_reported_) {
+    logf(logger_, LogLevel::debug, "%s", why.c_str());
+    return;
+  }
+  last_reported_ = why;
+  logf(logger_, LogLevel::warning, "%s", why.c_str());
+}
+
 bool MosquittoTransport::connect(const Will& will) {
   if (mosq_ == nullptr) {
     mosq_ = mosquitto_new(options_.client_id.c_str(), true, this);
@@ -108,6 +123,7 @@ bool MosquittoTransport::connect(const Will& will) {
     mosquitto_disconnect_callback_set(mosq_, on_disconnect);
     mosquitto_publish_callback_set(mosq_, on_publish);
     mosquitto_message_callback_set(mosq_, on_message);
+    mosquitto_log_callback_set(mosq_, on_log);
     if (!options_.username.empty()) {
       mosquitto_username_pw_set(mosq_, options_.username.c_str(),
                                 options_.password.empty() ? nullptr : options_.password.c_str());
@@ -124,10 +140,21 @@ bool MosquittoTransport::connect(const Will& will) {
                      will.retain);
   connack_ = -1;
   connected_ = false;
+  last_error_.clear();
+  const std::string where = std::string(options_.cafile.empty() ? "mqtt://" : "mqtts://") + options_.host + ":" +
+                            std::to_string(options_.port);
+  // What went wrong, with OpenSSL's reason when TLS refused the broker.
+  const auto why = [this, &where](int code) {
+    std::string text = "connection to " + where + " failed: " +
+                       (code == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(code));
+    if (!last_error_.empty()) {
+      text += " (" + last_error_ + ")";
+    }
+    return text;
+  };
   int rc = mosquitto_connect(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS) {
-    logf(logger_, LogLevel::debug, "connect to %s:%d: %s", options_.host.c_str(), options_.port,
-         rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc));
+    failed(why(rc));
     return false;
   }
   // Wait for the CONNACK.
@@ -136,6 +163,7 @@ bool MosquittoTransport::connect(const Will& will) {
   while (connack_ < 0) {
     rc = mosquitto_loop(mosq_, 50, 1);
     if (rc != MOSQ_ERR_SUCCESS && connack_ < 0) {
+      failed(why(rc));
       return false;
     }
     timespec now{};
@@ -143,11 +171,15 @@ bool MosquittoTransport::connect(const Will& will) {
     const long elapsed = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
     if (elapsed > static_cast<long>(options_.connect_timeout_ms)) {
       mosquitto_disconnect(mosq_);
+      failed("connection to " + where + ": no answer (CONNACK) within " +
+             std::to_string(options_.connect_timeout_ms) + " ms");
       return false;
     }
   }
   if (connack_ != 0) {
-    logf(logger_, LogLevel::warning, "broker refused the connection: %s", mosquitto_connack_string(connack_));
+    failed("broker " + where + " refused the connection: " + mosquitto_connack_string(connack_));
+  } else {
+    last_reported_.clear();
   }
   return connected_;
 }

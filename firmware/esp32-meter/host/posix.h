@@ -81,6 +81,9 @@ class MosquittoTransport : public MqttTransport {
   static void on_disconnect(struct mosquitto* mosq, void* self, int rc);
   static void on_publish(struct mosquitto* mosq, void* self, int mid);
   static void on_message(struct mosquitto* mosq, void* self, const struct mosquitto_message* message);
+  static void on_log(struct mosquitto* mosq, void* self, int level, const char* text);
+  // Why an attempt failed: a warning the first time, at debug level while it repeats.
+  void failed(const std::string& why);
 
   BrokerOptions options_;
   Logger* logger_;
@@ -89,6 +92,8 @@ class MosquittoTransport : public MqttTransport {
   bool connected_ = false;
   int connack_ = -1;  // -1: none yet
   std::set<int> unacknowledged_;
+  std::string last_error_;     // libmosquitto's last error log line (OpenSSL's reason)
+  std::string last_reported_;  // the last failure logged as a warning
 };
 
 }  // namespace host

@@ -6,5 +6,5 @@
 
 #define MQTT_HOST "192.168.1.10"  // the broker Home Assistant's MQTT integration uses
 #define MQTT_PORT 1883            // 8883 with -DMETER_TLS
-#define MQTT_USERNAME ""          // empty: anonymous
-#define MQTT_PASSWORD ""
+#define MQTT_USERNAME ""          // empty: anonymous; with mosquitto/acl: DEVICE_ID
+#define MQTT_PASSWORD ""          // this meter's own (mosquitto_passwd), no other's

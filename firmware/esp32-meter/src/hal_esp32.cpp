@@ -1,5 +1,7 @@
 #include "hal_esp32.h"
 
+#include <Update.h>
+#include <esp_ota_ops.h>
 #include <esp_timer.h>
 #include <sys/time.h>
 
@@ -119,8 +121,14 @@ void GpioRelays::write(unsigned index, bool on) {
 }
 
 PubSubTransport::PubSubTransport(Client& network, const char* host, uint16_t port, const char* client_id,
-                                 const char* username, const char* password)
-    : client_(network), client_id_(client_id), username_(username), password_(password) {
+                                 const char* username, const char* password, Logger* logger)
+    : client_(network),
+      host_(host),
+      port_(port),
+      client_id_(client_id),
+      username_(username),
+      password_(password),
+      logger_(logger) {
   client_.setServer(host, port);
 }
 
@@ -132,9 +140,26 @@ bool PubSubTransport::begin(uint16_t buffer_size, uint16_t keepalive_s, uint16_t
 
 bool PubSubTransport::connect(const Will& will) {
   const bool anonymous = username_ == nullptr || username_[0] == '\0';
-  return client_.connect(client_id_, anonymous ? nullptr : username_, anonymous ? nullptr : password_,
-                         will.topic.c_str(), static_cast<uint8_t>(will.qos), will.retain, will.payload.c_str(),
-                         true);
+  if (client_.connect(client_id_, anonymous ? nullptr : username_, anonymous ? nullptr : password_,
+                      will.topic.c_str(), static_cast<uint8_t>(will.qos), will.retain, will.payload.c_str(), true)) {
+    last_state_ = 0;
+    return true;
+  }
+  const int state = client_.state();
+  char tls[96] = "";
+  if (tls_error_ != nullptr) {
+    tls_error_(tls, sizeof tls);
+  }
+  const char* why = state == MQTT_CONNECT_BAD_CREDENTIALS ? "refused: bad user name or password"
+                    : state == MQTT_CONNECT_UNAUTHORIZED  ? "refused: not authorised"
+                    : state == MQTT_CONNECT_BAD_CLIENT_ID ? "refused: client id"
+                    : state == MQTT_CONNECTION_TIMEOUT    ? "no answer"
+                                                          : "connection failed";
+  // Once per kind of failure (the TLS layer's reason says which certificate problem).
+  logf(logger_, state == last_state_ ? LogLevel::debug : LogLevel::warning, "MQTT %s:%u: %s (state %d)%s%s", host_,
+       static_cast<unsigned>(port_), why, state, tls[0] != '\0' ? ", TLS: " : "", tls);
+  last_state_ = state;
+  return false;
 }
 
 bool PubSubTransport::connected() { return client_.connected(); }
@@ -162,6 +187,21 @@ void PubSubTransport::set_message_handler(MessageHandler handler) {
     handler(std::string(topic), payload, static_cast<size_t>(length));
   });
 }
+
+size_t UpdateSlot::capacity() {
+  const esp_partition_t* partition = esp_ota_get_next_update_partition(nullptr);
+  return partition != nullptr ? partition->size : 0;
+}
+
+bool UpdateSlot::begin(size_t image_size) { return Update.begin(image_size, U_FLASH); }
+
+bool UpdateSlot::write(const uint8_t* data, size_t size) {
+  return Update.write(const_cast<uint8_t*>(data), size) == size;
+}
+
+bool UpdateSlot::commit() { return Update.end(false); }  // false: every announced byte was written
+
+void UpdateSlot::abort() { Update.abort(); }
 
 void SerialLogger::log(LogLevel level, const char* message) {
   static const char* const names[] = {"D", "I", "W", "E"};

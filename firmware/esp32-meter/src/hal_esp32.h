@@ -10,6 +10,7 @@
 #include <Wire.h>
 
 #include "meter/hal.h"
+#include "meter/ota.h"
 
 namespace meter {
 namespace esp32 {
@@ -86,11 +87,15 @@ class GpioRelays : public RelayOutput {
 };
 
 // PubSubClient over a WiFiClient (or WiFiClientSecure with -DMETER_TLS).
-// PubSubClient publishes at QoS 0 whatever is asked (the contract allows it).
+// PubSubClient publishes at QoS 0 whatever is asked (the contract allows it). A
+// refused connection is logged once with its reason (bad credentials, not
+// authorised, or the TLS error: a broker certificate the CA did not sign).
 class PubSubTransport : public MqttTransport {
  public:
   PubSubTransport(Client& network, const char* host, uint16_t port, const char* client_id, const char* username,
-                  const char* password);
+                  const char* password, Logger* logger);
+  // Where the TLS layer's last error comes from (WiFiClientSecure::lastError).
+  void set_tls_error_source(int (*last_error)(char* buffer, size_t size)) { tls_error_ = last_error; }
   bool begin(uint16_t buffer_size, uint16_t keepalive_s, uint16_t socket_timeout_s);
   bool connect(const Will& will) override;
   bool connected() override;
@@ -102,9 +107,27 @@ class PubSubTransport : public MqttTransport {
 
  private:
   PubSubClient client_;
+  const char* host_;
+  uint16_t port_;
   const char* client_id_;
   const char* username_;
   const char* password_;
+  Logger* logger_;
+  int (*tls_error_)(char* buffer, size_t size) = nullptr;
+  int last_state_ = 0;  // the last failure logged (PubSubClient::state())
+};
+
+// The inactive OTA partition through Update: begin() prepares it, write() writes
+// it, commit() (Update.end: ESP-IDF checks the image, then sets the boot
+// partition) makes it the one to boot; abort() leaves the running firmware
+// bootable.
+class UpdateSlot : public FirmwareSlot {
+ public:
+  size_t capacity() override;
+  bool begin(size_t image_size) override;
+  bool write(const uint8_t* data, size_t size) override;
+  bool commit() override;
+  void abort() override;
 };
 
 // Log lines on the serial console.

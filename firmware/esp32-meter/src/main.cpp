@@ -10,7 +10,10 @@
 //              optional push button;
 //   publishing (core 0, with Wi-Fi): the MQTT session (availability, relay
 //              states, state every PUBLISH_INTERVAL_S, offline buffer and
-//              backlog, reconnect backoff), SNTP time, and HTTP OTA (-DMETER_OTA).
+//              backlog, reconnect backoff, the firmware report on …/ota), SNTP
+//              time, and signed OTA over HTTPS (-DMETER_OTA): the image is
+//              verified by the core (OtaInstaller) before its partition is made
+//              bootable.
 #include <Arduino.h>
 #include <WiFi.h>
 #include <esp_system.h>
@@ -24,6 +27,7 @@
 #include "meter/boot.h"
 #include "meter/energy.h"
 #include "meter/ina219.h"
+#include "meter/ota.h"
 #include "meter/pzem004t.h"
 #include "meter/relays.h"
 #include "meter/sampler.h"
@@ -41,7 +45,12 @@
 #include <WiFiClientSecure.h>
 #endif
 #ifdef METER_OTA
-#include <HTTPUpdate.h>
+#include <HTTPClient.h>
+#if __has_include("ota_public_key.h")
+#include "ota_public_key.h"  // generated: tools/sign_firmware.py header (pio run does it)
+#else
+#error "include/ota_public_key.h is missing: see README.md, Signed OTA (tools/sign_firmware.py header)"
+#endif
 #endif
 
 using namespace meter;
@@ -56,6 +65,14 @@ constexpr bool valid_id(const char* id, int n = 0) {
                           valid_id(id, n + 1));
 }
 static_assert(valid_id(DEVICE_ID), "DEVICE_ID: 1-64 of A-Z a-z 0-9 _ -");
+static_assert(valid_version_literal(FIRMWARE_VERSION), "FIRMWARE_VERSION: 1-4 numbers separated by dots");
+#ifdef METER_OTA
+constexpr bool https_url(const char* url) {
+  return url[0] == 'h' && url[1] == 't' && url[2] == 't' && url[3] == 'p' && url[4] == 's' && url[5] == ':' &&
+         url[6] == '/' && url[7] == '/';
+}
+static_assert(https_url(OTA_URL), "OTA_URL: https:// only (the image is fetched over TLS, its CA pinned)");
+#endif
 static_assert(RELAY_COUNT >= 0 && RELAY_COUNT <= 16, "RELAY_COUNT: 0..16");
 
 const uint8_t kRelayPins[] = RELAY_PINS;
@@ -148,19 +165,86 @@ void relay_task(void*) {
   }
 }
 
+// The firmware's version and its last update's outcome, retained on …/ota.
+void report_ota(const OtaRecord& record) {
+  char report[320];
+  const size_t size = serialize_ota_report(FIRMWARE_VERSION, record, report, sizeof report);
+  session->set_ota_report(std::string(report, size));
+}
+
 #ifdef METER_OTA
+OtaKey* ota_key = nullptr;
+esp32::UpdateSlot ota_slot;
+
+// One check: GET OTA_URL over TLS (OTA_CA_CERT pinned), the body into the core's
+// OtaInstaller, which writes the image to the inactive partition and makes it
+// bootable only once the signature and version are right.
 void check_ota() {
-  WiFiClient client;
-  httpUpdate.rebootOnUpdate(false);
-  const t_httpUpdate_return result = httpUpdate.update(client, OTA_URL, FIRMWARE_VERSION);
-  if (result == HTTP_UPDATE_OK) {
-    logf(&logger, LogLevel::warning, "OTA: new firmware written, restarting");
-    session->shutdown();  // offline (retained), clean disconnect
+  OtaPolicy policy;
+  policy.key = ota_key;
+  policy.running_version = FIRMWARE_VERSION;
+  policy.allow_downgrade = OTA_ALLOW_DOWNGRADE != 0;
+  OtaInstaller installer(policy, ota_slot, &logger);
+  WiFiClientSecure tls;
+  tls.setCACert(OTA_CA_CERT);  // the only CA trusted for the update server
+  HTTPClient http;
+  http.setTimeout(15000);
+  http.useHTTP10(true);  // no chunked encoding: the stream is the body
+  if (!http.begin(tls, OTA_URL)) {
+    installer.fail("OTA_URL is not usable");
+  } else {
+    http.addHeader("x-ESP32-version", FIRMWARE_VERSION);
+    http.addHeader("X-Intelergy-Device", DEVICE_ID);
+    const int status = http.GET();
+    if (status < 0) {
+      char tls_error[64] = "";
+      tls.lastError(tls_error, sizeof tls_error);
+      char why[96];
+      snprintf(why, sizeof why, "%s%s%s", HTTPClient::errorToString(status).c_str(),
+               tls_error[0] != '\0' ? ", TLS: " : "", tls_error);
+      installer.fail(why);
+    } else if (installer.start(status, http.getSize())) {
+      WiFiClient* stream = http.getStreamPtr();
+      static uint8_t buffer[2048];  // not on the task's stack
+      uint32_t last_byte = millis();
+      uint32_t last_poll = millis();
+      bool more = stream != nullptr;
+      while (more && !installer.complete()) {
+        const int available = stream->available();
+        if (available > 0) {
+          const int n = stream->read(buffer, available < static_cast<int>(sizeof buffer) ? available : sizeof buffer);
+          if (n > 0) {
+            more = installer.feed(buffer, static_cast<size_t>(n));
+            last_byte = millis();
+          }
+        } else if (!stream->connected()) {
+          break;  // the server closed: the end of the body (complete or not)
+        } else if (millis() - last_byte > OTA_STALL_MS) {
+          break;
+        } else {
+          delay(2);
+        }
+        if (millis() - last_poll > 1000) {  // keep the MQTT session alive meanwhile
+          last_poll = millis();
+          session->poll(0);
+        }
+      }
+      installer.finish(millis() - last_byte > OTA_STALL_MS ? "no byte for OTA_STALL_MS" : nullptr);
+    }
+  }
+  http.end();
+  const OtaResult result = installer.finish();
+  if (ota_reported(result)) {
+    const OtaRecord record = OtaRecord::from(installer, clock_.epoch_ms());
+    record.save(storage);  // before a restart: the new firmware reports it
+    report_ota(record);
+  }
+  if (result == OtaResult::ok) {
+    logf(&logger, LogLevel::warning, "OTA: %s verified and bootable, restarting", installer.target());
+    session->shutdown();  // the report went out; offline (retained), clean disconnect
     sampler->flush();     // the exact energy total
     delay(200);
     ESP.restart();
-  } else if (result == HTTP_UPDATE_FAILED) {
-    logf(&logger, LogLevel::warning, "OTA: %s", httpUpdate.getLastErrorString().c_str());
   }
 }
 #endif
@@ -260,7 +344,10 @@ void setup() {
 #endif
 
   transport = new esp32::PubSubTransport(network, MQTT_HOST, MQTT_PORT, "intelergy-" DEVICE_ID, MQTT_USERNAME,
-                                         MQTT_PASSWORD);
+                                         MQTT_PASSWORD, &logger);
+#ifdef METER_TLS
+  transport->set_tls_error_source([](char* buffer, size_t size) { return network.lastError(buffer, size); });
+#endif
   if (!transport->begin(MQTT_BUFFER_SIZE, MQTT_KEEPALIVE_S, MQTT_SOCKET_TIMEOUT_S)) {
     logf(&logger, LogLevel::error, "no memory for a %u-byte MQTT buffer", static_cast<unsigned>(MQTT_BUFFER_SIZE));
   }
@@ -277,6 +364,21 @@ void setup() {
   config.seed = esp_random();
   config.boot = boot_counter->stored() ? static_cast<int64_t>(boot_counter->count()) : -1;
   session = new MqttSession(config, *transport, *relays, clock_, &logger);
+  // The last update's outcome (NVS): an update that said ok but did not come up
+  // is reported as rolled back.
+  OtaRecord ota_record = OtaRecord::load(storage);
+  if (ota_record.check_boot(FIRMWARE_VERSION)) {
+    logf(&logger, LogLevel::warning, "OTA: %s", ota_record.detail);
+    ota_record.save(storage);
+  }
+  report_ota(ota_record);
+#ifdef METER_OTA
+  ota_key = new OtaKey();
+  if (!ota_key->load(OTA_PUBLIC_KEY_DER, sizeof OTA_PUBLIC_KEY_DER)) {
+    logf(&logger, LogLevel::error, "OTA: the compiled-in public key %s is no P-256 key: updates are refused",
+         OTA_PUBLIC_KEY_ID);
+  }
+#endif
   commands = xQueueCreate(8, sizeof(RelayCommand));
   session->set_command_handler([](unsigned index, bool on) {
     const RelayCommand command{static_cast<uint8_t>(index), on};

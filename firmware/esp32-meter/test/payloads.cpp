@@ -8,13 +8,17 @@
 //   {"source": "run:<front end>", "kind": "state"|"backlog"|"relay"|"availability",
 //    "topic": ..., "topic_device_id": ..., "retain": bool, "payload": ...}
 //   {"source": "edge", "name": ..., "kind": "state", "topic_device_id": ..., "payload": ...}
+//   {"source": "ota", "name": ..., "kind": "ota", "topic": ..., "retain": true, "result": ...,
+//    "target": ..., "payload": ...}
 //
 // "vector": every reading vectors.json expects, written by the firmware.
 // "run:*": every message of a simulated hour of a meter (the real core: sensor
 // front end on simulated hardware, sampler, energy and boot counters, session)
 // with relay commands, an over-current trip and a 30-minute outage that
 // overflows the offline buffer ("boot": the run's boot counter, "dropped": the
-// readings its buffer dropped in the end); "edge": extreme readings.
+// readings its buffer dropped in the end); "edge": extreme readings; "ota": the
+// `…/ota` report a meter running 0.1.0 published after each kind of update (a
+// good one, and every attack OtaInstaller refuses), through the session.
 #include "payloads.h"
 
 #include <gtest/gtest.h>
@@ -29,10 +33,12 @@
 #include <sstream>
 #include <string>
 
+#include "ota_support.h"
 #include "support.h"
 #include "meter/adc_power.h"
 #include "meter/boot.h"
 #include "meter/ina219.h"
+#include "meter/ota.h"
 #include "meter/pzem004t.h"
 #include "meter/sampler.h"
 #include "meter/session.h"
@@ -235,6 +241,78 @@ void edges() {
         {"payload", serialize(tiny, nullptr, NAN)}});
 }
 
+// What a meter running 0.1.0 reports on `…/ota` after each kind of update.
+void ota() {
+  test::SigningKey trusted(11);
+  test::SigningKey other(12);
+  OtaKey key;
+  key.load(trusted.public_der().data(), trusted.public_der().size());
+  const std::vector<uint8_t> firmware = test::firmware_bytes(4096);
+  const std::vector<uint8_t> good = test::signed_image(trusted, "0.2.0", firmware);
+  struct Case {
+    const char* name;
+    std::vector<uint8_t> body;
+    int64_t length;  // -2: the body's own
+    size_t deliver;
+    int status;
+  };
+  std::vector<uint8_t> flipped = good;
+  flipped[kOtaHeaderSize + 100] ^= 0x10;
+  const std::string page = "<html>" + std::string(300, ' ');
+  const std::vector<Case> cases = {
+      {"good", good, -2, good.size(), 200},
+      {"flipped byte", flipped, -2, good.size(), 200},
+      {"another key", test::signed_image(other, "0.2.0", firmware), -2, good.size(), 200},
+      {"forged", test::signed_image(other, "0.2.0", firmware, trusted.id()), -2, good.size(), 200},
+      {"truncated", good, -2, good.size() / 2, 200},
+      {"downgrade", test::signed_image(trusted, "0.0.9", firmware), -2, good.size(), 200},
+      {"wrong size", good, static_cast<int64_t>(good.size()) + 1, good.size(), 200},
+      {"not signed", std::vector<uint8_t>(page.begin(), page.end()), -2, page.size(), 200},
+      {"HTTP error", {}, -2, 0, 500},
+  };
+  sim::FakeClock clock(1795428000000LL);
+  for (const Case& c : cases) {
+    test::MemorySlot slot;
+    OtaPolicy policy;
+    policy.key = &key;
+    policy.running_version = "0.1.0";
+    OtaInstaller installer(policy, slot, nullptr);
+    if (installer.start(c.status, c.length == -2 ? static_cast<int64_t>(c.body.size()) : c.length)) {
+      installer.feed(c.body.data(), c.deliver);
+    }
+    installer.finish(c.deliver < c.body.size() ? "connection reset by peer" : nullptr);
+    const OtaRecord record = OtaRecord::from(installer, clock.epoch_ms());
+    char report[1025];
+    serialize_ota_report("0.1.0", record, report, sizeof report);
+    test::FakeTransport transport;
+    RelayBank relays(nullptr, 0, 0);
+    SessionConfig config;
+    config.device_id = "ota-meter";
+    MqttSession session(config, transport, relays, clock, nullptr);
+    session.set_ota_report(report);
+    session.poll();  // connects: the report goes out with the announcement
+    for (const test::Published& p : transport.on("/ota")) {
+      emit({{"source", "ota"},
+            {"name", c.name},
+            {"kind", "ota"},
+            {"topic", p.topic},
+            {"retain", p.retain},
+            {"result", ota_result_name(installer.result())},
+            {"target", installer.target()},
+            {"payload", p.payload}});
+    }
+  }
+  // After the restart into the new firmware.
+  OtaRecord installed;
+  installed.result = OtaResult::ok;
+  std::snprintf(installed.target, sizeof installed.target, "0.2.0");
+  installed.at_s = 1795428000;
+  char report[1025];
+  serialize_ota_report("0.2.0", installed, report, sizeof report);
+  emit({{"source", "ota"}, {"name", "after the restart"}, {"kind", "ota"}, {"topic", "intelergy/ota-meter/ota"},
+        {"retain", true}, {"result", "ok"}, {"target", "0.2.0"}, {"payload", report}});
+}
+
 }  // namespace payloads
 
 int dump_payloads(std::ostream& out, const std::string& vectors_path) {
@@ -252,6 +330,7 @@ int dump_payloads(std::ostream& out, const std::string& vectors_path) {
   payloads::run(payloads::FrontEnd::ina219, "ina219-meter", false);
   payloads::run(payloads::FrontEnd::adc, "adc-meter", true);
   payloads::edges();
+  payloads::ota();
   payloads::output = &std::cout;
   return 0;
 }
@@ -288,7 +367,7 @@ TEST(Payloads, DumpIsCompleteAndConsistent) {
       }
     }
   }
-  EXPECT_EQ(kinds.size(), 5U);  // vector, three runs, edge
+  EXPECT_EQ(kinds.size(), 6U);  // vector, three runs, edge, ota
   for (const char* run : {"run:PZEM-004T", "run:INA219", "run:ADC (ACS712/SCT013 + ZMPT101B)"}) {
     EXPECT_GT(kinds[run]["state"], 100) << run;
     EXPECT_GE(kinds[run]["backlog"], 4) << run;  // 200 buffered readings, 50 per message
@@ -298,4 +377,5 @@ TEST(Payloads, DumpIsCompleteAndConsistent) {
   }
   EXPECT_GE(kinds["vector"]["state"], 9);
   EXPECT_EQ(kinds["edge"]["state"], 3);
+  EXPECT_EQ(kinds["ota"]["ota"], 10);  // nine updates, one restart
 }

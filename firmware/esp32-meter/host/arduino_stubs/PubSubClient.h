@@ -5,6 +5,17 @@
 
 #include "HardwareSerial.h"
 
+#define MQTT_CONNECTION_TIMEOUT -4
+#define MQTT_CONNECTION_LOST -3
+#define MQTT_CONNECT_FAILED -2
+#define MQTT_DISCONNECTED -1
+#define MQTT_CONNECTED 0
+#define MQTT_CONNECT_BAD_PROTOCOL 1
+#define MQTT_CONNECT_BAD_CLIENT_ID 2
+#define MQTT_CONNECT_UNAVAILABLE 3
+#define MQTT_CONNECT_BAD_CREDENTIALS 4
+#define MQTT_CONNECT_UNAUTHORIZED 5
+
 #define MQTT_CALLBACK_SIGNATURE std::function<void(char*, uint8_t*, unsigned int)> callback
 
 class PubSubClient {
@@ -24,4 +35,5 @@ class PubSubClient {
   bool subscribe(const char*, uint8_t) { return false; }
   void disconnect() {}
   bool loop() { return false; }
+  int state() { return -1; }
 };

@@ -2,4 +2,9 @@
 #pragma once
 #include "HardwareSerial.h"
 
-class WiFiClient : public Client {};
+class WiFiClient : public Client {
+ public:
+  int available() { return 0; }
+  int read(uint8_t*, size_t) { return -1; }
+  uint8_t connected() { return 0; }
+};

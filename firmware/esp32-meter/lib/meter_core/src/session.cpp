@@ -74,7 +74,8 @@ void MqttSession::connected_now() {
   ++stats_.connects;
   relays_.take_pending();  // every relay is published below
   if (!publish(topics_.availability(), "online", true) || !transport_.subscribe(topics_.relay_commands(), config_.qos) ||
-      !publish_relays(static_cast<uint16_t>(0xFFFFU))) {
+      !publish_relays(static_cast<uint16_t>(0xFFFFU)) ||
+      (!ota_report_.empty() && !publish(topics_.ota(), ota_report_.c_str(), true))) {
     lost("connection lost while announcing");
     return;
   }
@@ -137,6 +138,13 @@ void MqttSession::submit(const Reading& taken) {
     dropped_reported_ = buffer_.dropped();
     logf(logger_, LogLevel::warning, "%s: offline buffer full (%u readings), %u oldest dropped so far",
          config_.device_id.c_str(), static_cast<unsigned>(buffer_.capacity()), static_cast<unsigned>(buffer_.dropped()));
+  }
+}
+
+void MqttSession::set_ota_report(const std::string& payload) {
+  ota_report_ = payload;
+  if (online_ && !ota_report_.empty() && !publish(topics_.ota(), ota_report_.c_str(), true)) {
+    lost("OTA report not published");  // sent again after the next connect
   }
 }
 

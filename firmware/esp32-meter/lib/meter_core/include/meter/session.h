@@ -12,6 +12,8 @@
 //   (`dropped`);
 // - relay commands (`ON`/`OFF`, anything else ignored) go to a handler; relay
 //   changes (commands, the over-current cut-off) are published as they happen;
+// - the firmware's version and its last update's outcome (set_ota_report) go
+//   out retained on `…/ota` after every connect, and at once when they change;
 // - shutdown: `offline` (retained), then a clean disconnect.
 //
 // Single-threaded: poll(), submit() and shutdown() are called from one task
@@ -77,6 +79,9 @@ class MqttSession {
   void poll(uint32_t timeout_ms = 0);
   // One reading (every interval): published on `…/state`, or buffered.
   void submit(const Reading& reading);
+  // The `…/ota` report (serialize_ota_report): published retained now when
+  // online, and after every connect. Empty: none.
+  void set_ota_report(const std::string& payload);
   // `offline` (retained) and a clean disconnect.
   void shutdown();
 
@@ -107,6 +112,7 @@ class MqttSession {
   std::unique_ptr<char[]> chunk_;
   char state_[kMaxStateBytes + 1];
   CommandHandler handler_;
+  std::string ota_report_;
   SessionStats stats_;
   bool online_ = false;
   uint64_t next_attempt_ms_ = 0;

@@ -26,6 +26,7 @@ class Topics {
   std::string availability() const { return base_ + "/availability"; }
   std::string state() const { return base_ + "/state"; }
   std::string backlog() const { return base_ + "/backlog"; }
+  std::string ota() const { return base_ + "/ota"; }
   std::string relay(unsigned index) const { return base_ + "/relay/" + std::to_string(index); }
   std::string relay_commands() const { return base_ + "/relay/+/set"; }
   // The relay index of `<base>/relay/<n>/set` (n decimal, < relay_count), or -1.
