@@ -18,7 +18,7 @@ from homeassistant.components.mqtt.models import ReceiveMessage
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
@@ -33,6 +33,7 @@ from ...core.esp32.client import (
     parse_state,
     relay_command,
 )
+from ...core.esp32.ota import OtaReport, parse_ota
 from ...core.throttle import WriteThrottle
 from ...storage import EntryStore
 from ..coordinator import MeteredCoordinator
@@ -78,6 +79,7 @@ class MeterData:
     energy: float | None = None
     relays: Mapping[int, bool] = field(default_factory=dict)
     taken: float = 0.0  # the reading's time (the meter's clock when it has one)
+    ota: OtaReport | None = None  # the firmware and its last update (…/ota)
 
 
 def throttle_from_options(options: Mapping[str, Any]) -> WriteThrottle | None:
@@ -171,6 +173,7 @@ class Esp32Coordinator(MeteredCoordinator[MeterData]):
             ),
             await mqtt.async_subscribe(hass, f"{base}/relay/+", self._relay, 1, None),
             await mqtt.async_subscribe(hass, f"{base}/backlog", self._backlog, 1, None),
+            await mqtt.async_subscribe(hass, f"{base}/ota", self._ota, 1, None),
             mqtt.async_subscribe_connection_status(hass, self._connection),
         ]
 
@@ -425,6 +428,40 @@ class Esp32Coordinator(MeteredCoordinator[MeterData]):
             return
         self.online = text == "online"
         self._availability_changed()
+        self.async_update_listeners()
+
+    @callback
+    def _ota(self, message: ReceiveMessage) -> None:
+        """The firmware's version and last update: the device's software version."""
+        try:
+            report = parse_ota(message.payload)
+        except PayloadError as err:
+            self._refused("ota", err)
+            return
+        previous = self.data.ota
+        self.data = replace(self.data, ota=report)
+        if self._pending is not None:
+            self._pending = replace(self._pending, ota=report)
+        if previous is None or previous.version != report.version:
+            registry = dr.async_get(self.hass)
+            if device := registry.async_get_device_by_identifier(
+                (DOMAIN, str(self.config_entry.unique_id)), self.config_entry.entry_id
+            ):
+                registry.async_update_device(device.id, sw_version=report.version)
+        if previous is None or previous.result != report.result:
+            level = 20 if report.result in ("ok", "none", "up_to_date") else 30
+            LOGGER.log(
+                level,
+                "%s: firmware %s, last update: %s%s",
+                self.base,
+                report.version,
+                report.result,
+                f" ({report.detail})" if report.detail else "",
+            )
+        if "ota" not in self._announced:
+            self._announced.add("ota")
+            for field_listener in self.new_field_listeners:
+                field_listener("firmware_update")
         self.async_update_listeners()
 
     @callback

@@ -21,7 +21,7 @@ from .coordinator import MeterData
 class MeterSensorDescription(SensorEntityDescription):
     """A sensor reading one value of the last accepted reading."""
 
-    value_fn: Callable[[MeterData], float | None]
+    value_fn: Callable[[MeterData], float | str | None]
 
 
 def _field(name: str) -> Callable[[MeterData], float | None]:
@@ -57,6 +57,14 @@ SENSORS["dropped"] = MeterSensorDescription(
     state_class=SensorStateClass.MEASUREMENT,
     entity_category=EntityCategory.DIAGNOSTIC,
     value_fn=lambda data: None if data.reading is None else data.reading.dropped or 0,
+)
+
+# The last signed update's outcome (…/ota): created when a meter first reports it.
+SENSORS["firmware_update"] = MeterSensorDescription(
+    key="firmware_update",
+    translation_key="firmware_update",
+    entity_category=EntityCategory.DIAGNOSTIC,
+    value_fn=lambda data: None if data.ota is None else data.ota.result,
 )
 
 

@@ -43,7 +43,7 @@ class MeterSensor(MeterEntity, SensorEntity):
     entity_description: MeterSensorDescription
 
     @property
-    def native_value(self) -> float | None:
+    def native_value(self) -> float | str | None:
         """The value of the last accepted reading."""
         return self.entity_description.value_fn(self.coordinator.data)
 
