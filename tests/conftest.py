@@ -1,4 +1,8 @@
-"""Shared fixtures: custom integrations enabled, simulators on 127.0.0.1."""
+"""Shared fixtures: custom integrations enabled, simulators and a broker on 127.0.0.1.
+
+A fixture used by tests of more than one kind (or by tests/life) lives here; one
+kind's own fixtures live in its folder's conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.amber import AmberSnapshotExtension
+from syrupy.location import PyTestLocation
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_ELNET, KIND_SHELLY
 from custom_components.intelergy.meters.elnet.const import CONF_TOKEN, CONF_URL
@@ -20,6 +28,7 @@ from custom_components.intelergy.meters.shelly.const import (
 )
 from simulators.elnet import ElnetSimulator
 from simulators.shelly import GEN1_PLUG_S, GEN4_POWER_STRIP, ShellySimulator
+from tests.mosquitto import Mosquitto, mosquitto_binary
 
 ELNET_TOKEN = "test-token"
 ELNET_SERIAL = "1124094"
@@ -28,6 +37,29 @@ ELNET_SERIAL = "1124094"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom_components/intelergy in every test."""
+
+
+class SnapshotExtension(HomeAssistantSnapshotExtension):
+    """HA's snapshot serializer, the files in syrupy's ``__snapshots__`` next to the test.
+
+    The serializer leaves out what HA makes up anew each run: registry ids, the
+    entry id a registry entry points to, state timestamps and contexts.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """``__snapshots__`` (HA core keeps them in ``snapshots``)."""
+        return AmberSnapshotExtension.dirname(test_location=test_location)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy's snapshot with HA's serializer.
+
+    pytest-homeassistant-custom-component's fixture of the same name loses to
+    syrupy's own; HA core declares it in its conftest, as here.
+    """
+    return snapshot.use_extension(SnapshotExtension)
 
 
 @pytest.fixture
@@ -124,3 +156,33 @@ def shelly_entry(
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+def quick_subscribes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HA's MQTT client batches (un)subscribes for 0.1-0.5 s; tests need not wait."""
+    from homeassistant.components.mqtt import client  # noqa: PLC0415
+
+    for name in (
+        "INITIAL_SUBSCRIBE_COOLDOWN",
+        "SUBSCRIBE_COOLDOWN",
+        "UNSUBSCRIBE_COOLDOWN",
+    ):
+        monkeypatch.setattr(client, name, 0.01)
+
+
+@pytest.fixture
+async def broker(
+    socket_enabled: None, quick_subscribes: None
+) -> AsyncGenerator[Mosquitto]:
+    """A private broker for ESP32 meters (tests/meters/esp32 and tests/life).
+
+    HA's MQTT client connected to it does not batch its subscribes; scripts/setup
+    installs mosquitto.
+    """
+    if mosquitto_binary() is None:  # pragma: no cover - scripts/setup installs it
+        pytest.skip("mosquitto is not installed (scripts/setup installs it)")
+    broker = Mosquitto()
+    await broker.start()
+    yield broker
+    await broker.stop()

@@ -11,7 +11,7 @@ which a corrupt counter jumped). A correct integration counts, between two
 readings, no more than the true energy and no less than the true energy minus the
 budget; its total never goes down.
 
-The model drives the pure counter model here (tests/energy/test_device_life.py)
+The model drives the pure counter model here (tests/core/test_device_life.py)
 and the real integration with its simulators (the end-to-end lives).
 """
 

@@ -2,7 +2,7 @@
 
 The test is the meter: each reading it takes is published on
 ``intelergy/<device_id>/state`` and reaches the integration through HA's MQTT
-client, as tests/esp32/common.py's ``Link`` does it. Two shapes of meter live
+client, as tests/meters/esp32/common.py's ``Link`` does it. Two shapes of meter live
 the same kind of seeded lives:
 
 * this project's contract: ``energy`` (kWh, persisted across reboots),
@@ -32,8 +32,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.esp32.common import UNIQUE, Link, meter_entry, mqtt_link
 from tests.lifemodel import Device, Event, Reading
+from tests.meters.esp32.common import UNIQUE, Link, meter_entry, mqtt_link
 from tests.mosquitto import Mosquitto
 
 from .common import T0, Source, check_life, life_params, utc

@@ -28,7 +28,7 @@ from custom_components.intelergy.meters.shelly.coordinator import (
 from simulators.shelly import GEN1_PLUG_S, GEN4_POWER_STRIP, ShellySimulator
 from tests.conftest import running, shelly_entry, shelly_mac
 from tests.lifemodel import Device, Event, Reading
-from tests.shelly.helpers import wait_for
+from tests.meters.shelly.common import wait_for
 
 from .common import T0, Source, check_life, life_params
 
@@ -77,7 +77,7 @@ class ShellyLife(Source):
     def __init__(self, hass: HomeAssistant, sim: ShellySimulator) -> None:
         """``sim`` (not serving yet) is the model's device: booted 5000 s ago at ``T0``.
 
-        As in the pure lives (tests/energy/test_device_life.py), the counter holds
+        As in the pure lives (tests/core/test_device_life.py), the counter holds
         what the plug used since it booted; here it used nothing yet.
         """
         super().__init__(hass)

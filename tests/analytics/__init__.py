@@ -1,0 +1,1 @@
+"""Tests of the entry kinds that consume any sensor (custom_components/intelergy/analytics)."""

@@ -1,0 +1,1 @@
+"""Tests of the ELNET API client and the event tracker."""

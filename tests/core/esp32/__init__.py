@@ -1,0 +1,1 @@
+"""Tests of the ESP32 MQTT contract: payload parsing against the schemas and vectors."""

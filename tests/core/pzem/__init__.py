@@ -1,0 +1,1 @@
+"""Tests of the PZEM-004T Modbus client and its register decoding."""

@@ -1,1 +1,0 @@
-"""Tests of the HA-free energy logic."""

@@ -1,1 +1,0 @@
-"""Tests of ESP32 MQTT meters and their contract."""

@@ -1,0 +1,1 @@
+"""Tests of the entry kinds that read a device or an account (custom_components/intelergy/meters)."""
