@@ -138,8 +138,8 @@ def valid_device_id(device_id: str) -> bool:
     return DEVICE_ID_PATTERN.fullmatch(device_id) is not None
 
 
-def _load(payload: bytes | bytearray | str, limit: int) -> Any:
-    """Strict JSON (orjson: no NaN / Infinity, UTF-8 only, bounded nesting)."""
+def load_json(payload: bytes | bytearray | str, limit: int) -> Any:
+    """Strict JSON (orjson: no NaN / Infinity, UTF-8 only, bounded nesting) of every topic."""
     if len(payload) > limit:  # characters <= bytes: a first, cheap check
         raise PayloadError(
             "too_large", f"payload of {len(payload)} bytes (limit {limit})"
@@ -342,7 +342,7 @@ def parse_state(
 ) -> Reading:
     """A ``<prefix>/<device_id>/state`` message."""
     return parse_reading(
-        _load(payload, MAX_STATE_BYTES), now, topic_device_id=topic_device_id
+        load_json(payload, MAX_STATE_BYTES), now, topic_device_id=topic_device_id
     )
 
 
@@ -354,7 +354,7 @@ def parse_backlog(
     A backlog is all or nothing: one bad reading refuses the message (the meter
     sends it again), so a half-imported backlog cannot leave a gap.
     """
-    data = _load(payload, MAX_BACKLOG_BYTES)
+    data = load_json(payload, MAX_BACKLOG_BYTES)
     if not isinstance(data, list):
         raise PayloadError(
             "not_object", f"expected a JSON array, got {type(data).__name__}"

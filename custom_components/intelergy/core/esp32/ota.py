@@ -15,9 +15,7 @@ import math
 import re
 from typing import Any, Final
 
-import orjson
-
-from .client import CLOCK_VALID_FROM, PayloadError
+from .client import CLOCK_VALID_FROM, PayloadError, load_json
 
 MAX_OTA_BYTES: Final = 1024
 # 1-4 decimal numbers of at most 9 digits: "0.2.0".
@@ -73,25 +71,6 @@ class OtaReport:
         }
 
 
-def _load(payload: bytes | bytearray | str) -> Any:
-    """Strict JSON (orjson: no NaN / Infinity, UTF-8 only) of at most MAX_OTA_BYTES."""
-    if isinstance(payload, str):
-        try:
-            payload = payload.encode()
-        except UnicodeEncodeError as err:  # a lone surrogate: no UTF-8 exists
-            raise PayloadError("not_json", f"not UTF-8: {err.reason}") from err
-    if len(payload) > MAX_OTA_BYTES:
-        raise PayloadError(
-            "too_large", f"payload of {len(payload)} bytes (limit {MAX_OTA_BYTES})"
-        )
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError as err:
-        if "infinity" in str(err):  # a number too large for a double
-            raise PayloadError("out_of_range", f"a number out of range: {err}") from err
-        raise PayloadError("not_json", f"not JSON: {err}") from err
-
-
 def _version(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise PayloadError(
@@ -120,7 +99,7 @@ def _at(value: Any) -> float | None:
 
 def parse_ota(payload: bytes | bytearray | str) -> OtaReport:
     """A ``<prefix>/<device_id>/ota`` message."""
-    data = _load(payload)
+    data = load_json(payload, MAX_OTA_BYTES)
     if not isinstance(data, Mapping):
         raise PayloadError(
             "not_object", f"expected a JSON object, got {type(data).__name__}"
