@@ -62,3 +62,16 @@ async def test_a_malformed_report_changes_nothing(
     await link.publish("ota", {"version": "not a version", "result": "ok"})
     assert state_of(hass, "sensor", "firmware_update") == "ok"
     assert "refused ota message" in caplog.text
+
+
+async def test_a_report_before_the_first_reading_is_kept(
+    hass: HomeAssistant, link: Link
+) -> None:
+    """Found in a real HA: the retained report came first, the first state dropped it."""
+    await set_up(link)
+    await link.publish("ota", {"version": "0.1.0", "result": "none"}, retain=True)
+    now = dt_util.utcnow().timestamp()
+    await link.publish("state", {"timestamp": now, "power": 5.0, "energy": 1.0})
+    assert state_of(hass, "sensor", "firmware_update") == "none"
+    await link.publish("state", {"timestamp": now + 5, "power": 6.0, "energy": 1.0})
+    assert state_of(hass, "sensor", "firmware_update") == "none"

@@ -279,7 +279,13 @@ class Esp32Coordinator(MeteredCoordinator[MeterData]):
         self._heard(now)
         # The relay topics and the telemetry both come from the meter: the newest wins.
         relays = {**self.data.relays, **dict(enumerate(reading.relays or ()))}
-        data = MeterData(reading, update.totals.get(ENERGY_CHANNEL), relays, taken)
+        data = MeterData(
+            reading,
+            update.totals.get(ENERGY_CHANNEL),
+            relays,
+            taken,
+            ota=self.data.ota,  # the firmware report comes on its own topic
+        )
         self._announce(reading, relays)
         if (
             self.throttle is not None
