@@ -1,202 +1,61 @@
-"""Helpers of the host meter tests: a broker, a subscriber, the meter as a subprocess.
+"""The host meter tests' side of the shared MQTT harness (tests/meters/esp32/harness.py).
 
-The broker is a private Mosquitto (``tests/mosquitto.py``), plain or as a house
-would run it (TLS, passwords, an ACL); the subscriber a paho client in the test
-(with a CA and credentials when the broker wants them); the meter the firmware's
-host build (``intelergy-meter``).
+The broker is a private Mosquitto, plain or as a house would run it (TLS,
+passwords, an ACL); the subscriber a paho client in the test; the meter the
+firmware's host build (``intelergy-meter``). The harness holds all of it; this
+module fixes the host build's command, its "connected" line and the firmware
+tests' longer waits (8 s: a sanitizer build starts slower).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
-import ssl
-import time
-from typing import Any
+from typing import Final
 
-from paho.mqtt.client import Client, ConnectFlags, MQTTMessage, MQTTv311
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
-
-from custom_components.intelergy.core.esp32.client import (
-    Reading,
-    parse_backlog,
-    parse_state,
+from tests.meters.esp32 import harness
+from tests.meters.esp32.harness import (
+    INTERVAL,
+    Login,
+    Message,
+    Subscriber,
+    broker_running,
+    readings,
 )
 from tests.mosquitto import Mosquitto
 
-INTERVAL = 0.5  # seconds between the meter's readings
-TIMEOUT = 8.0  # seconds to wait for any one message
+__all__ = [
+    "INTERVAL",
+    "TIMEOUT",
+    "Login",
+    "Message",
+    "Subscriber",
+    "broker_running",
+    "meter_process",
+    "readings",
+    "start_meter",
+    "stderr_until",
+    "stop_meter",
+    "subscribed",
+]
+
+TIMEOUT: Final = 8.0  # seconds to wait for any one message
 
 
-@dataclass
-class Message:
-    """One message the test's subscriber received."""
-
-    topic: str
-    payload: bytes
-    retain: bool
-
-    @property
-    def text(self) -> str:
-        """The payload as text."""
-        return self.payload.decode()
-
-
-@dataclass(frozen=True)
-class Login:
-    """How a client connects: credentials and the CA it trusts (TLS when set)."""
-
-    username: str | None = None
-    password: str | None = None
-    cafile: Path | None = None
-
-    def meter_args(self) -> list[str]:
-        """The host meter's options for this login."""
-        args: list[str] = []
-        if self.username is not None:
-            args += ["--username", self.username]
-        if self.password is not None:
-            args += ["--password", self.password]
-        if self.cafile is not None:
-            args += ["--cafile", str(self.cafile)]
-        return args
-
-
-class Subscriber:
-    """A paho client in the test, collecting every message under ``topic``."""
-
-    def __init__(self, broker: Mosquitto, topic: str, login: Login = Login()) -> None:
-        """Subscribe to ``topic`` on ``broker`` once started."""
-        self.broker = broker
-        self.topic = topic
-        self.messages: list[Message] = []
-        self.granted: list[int] = []  # the broker's SUBACK codes (0x80: refused)
-        self._loop = asyncio.get_running_loop()
-        self._changed = asyncio.Event()
-        self._subscribed = asyncio.Event()
-        self.client = Client(CallbackAPIVersion.VERSION2, protocol=MQTTv311)
-        if login.username is not None:
-            self.client.username_pw_set(login.username, login.password)
-        if login.cafile is not None:
-            self.client.tls_set(str(login.cafile), tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_message = self._on_message
-
-    def _on_connect(
-        self,
-        client: Client,
-        userdata: Any,
-        flags: ConnectFlags,
-        reason_code: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
-        if not reason_code.is_failure:
-            client.subscribe(self.topic, qos=1)
-
-    def _on_subscribe(
-        self,
-        client: Client,
-        userdata: Any,
-        mid: int,
-        reason_codes: list[ReasonCode],
-        properties: Properties | None,
-    ) -> None:
-        granted = [code.value for code in reason_codes]
-        self._loop.call_soon_threadsafe(self._granted, granted)
-
-    def _granted(self, granted: list[int]) -> None:
-        self.granted.extend(granted)
-        self._subscribed.set()
-
-    def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
-        received = Message(message.topic, message.payload, message.retain)
-        self._loop.call_soon_threadsafe(self._add, received)
-
-    def _add(self, message: Message) -> None:
-        self.messages.append(message)
-        self._changed.set()
-
-    async def wait_for(
-        self,
-        suffix: str,
-        match: Callable[[Message], bool] = lambda _: True,
-        *,
-        after: int = 0,
-        within: float = TIMEOUT,
-    ) -> tuple[int, Message]:
-        """The first message from index ``after`` on ``…/<suffix>`` that ``match``es."""
-        index = after
-        async with asyncio.timeout(within):
-            while True:
-                while index < len(self.messages):
-                    message = self.messages[index]
-                    index += 1
-                    if message.topic.endswith(f"/{suffix}") and match(message):
-                        return index, message
-                self._changed.clear()
-                await self._changed.wait()
-
-    def on(self, suffix: str) -> list[Message]:
-        """Every message received on ``…/<suffix>``."""
-        return [m for m in self.messages if m.topic.endswith(f"/{suffix}")]
-
-    def publish(self, topic: str, payload: str, *, retain: bool = False) -> None:
-        """Publish at QoS 1 and wait until the broker acknowledged it."""
-        info = self.client.publish(topic, payload, qos=1, retain=retain)
-        info.wait_for_publish(TIMEOUT)
-
-
-@contextlib.asynccontextmanager
-async def broker_running(**options: Any) -> AsyncIterator[Mosquitto]:
-    """A private broker (``options``: ``Mosquitto``'s), stopped however the test ends."""
-    broker = Mosquitto(**options)
-    await broker.start()
-    try:
-        yield broker
-    finally:
-        await broker.stop()
-
-
-@contextlib.asynccontextmanager
-async def subscribed(
-    broker: Mosquitto, topic: str, login: Login = Login()
-) -> AsyncIterator[Subscriber]:
-    """A subscriber, connected and subscribed; stopped however the test ends."""
-    subscriber = Subscriber(broker, topic, login)
-    try:
-        subscriber.client.connect_async(broker.host, broker.port)
-        subscriber.client.loop_start()
-        await asyncio.wait_for(subscriber._subscribed.wait(), TIMEOUT)
-        yield subscriber
-    finally:
-        subscriber.client.disconnect()
-        subscriber.client.loop_stop()
+def subscribed(
+    broker: Mosquitto, topic: str, login: Login | None = None
+) -> contextlib.AbstractAsyncContextManager[Subscriber]:
+    """A subscriber, connected and subscribed (anonymously unless ``login``)."""
+    return harness.subscribed(broker, topic, login or Login(), within=TIMEOUT)
 
 
 async def start_meter(
     binary: Path, broker: Mosquitto, device_id: str, *args: str
 ) -> asyncio.subprocess.Process:
     """``intelergy-meter`` started (not waited for)."""
-    return await asyncio.create_subprocess_exec(
-        str(binary),
-        "--device-id",
-        device_id,
-        "--host",
-        broker.host,
-        "--port",
-        str(broker.port),
-        "--interval",
-        str(INTERVAL),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await harness.start_meter((str(binary),), broker, device_id, *args)
 
 
 @contextlib.asynccontextmanager
@@ -204,51 +63,24 @@ async def meter_process(
     binary: Path, broker: Mosquitto, device_id: str, *args: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """``intelergy-meter``, connected (its one line printed); killed however the test ends."""
-    process = await start_meter(binary, broker, device_id, *args)
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), TIMEOUT)
-        assert b"connected to mqtt" in line, line
+    async with harness.meter_running(
+        (str(binary),),
+        broker,
+        device_id,
+        *args,
+        connected=b"connected to mqtt",
+        within=TIMEOUT,
+    ) as process:
         yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.communicate()
 
 
 async def stop_meter(process: asyncio.subprocess.Process) -> str:
     """SIGTERM the meter; its stderr, once it exited 0."""
-    process.terminate()
-    _, stderr = await asyncio.wait_for(process.communicate(), TIMEOUT)
-    assert process.returncode == 0, stderr.decode()
-    return stderr.decode()
+    return await harness.stop_meter(process, within=TIMEOUT)
 
 
 async def stderr_until(
     process: asyncio.subprocess.Process, text: str, within: float = TIMEOUT
 ) -> str:
     """The meter's stderr up to the first line holding ``text``."""
-    assert process.stderr is not None
-    seen: list[str] = []
-    async with asyncio.timeout(within):
-        while True:
-            line = (await process.stderr.readline()).decode()
-            if not line:
-                raise AssertionError(
-                    f"no {text!r} before the meter ended:\n{''.join(seen)}"
-                )
-            seen.append(line)
-            if text in line:
-                return "".join(seen)
-
-
-def readings(messages: list[Message], device: str) -> list[Reading]:
-    """Every reading in ``state`` and ``backlog`` messages, through the parser."""
-    now = time.time()
-    found: list[Reading] = []
-    for message in messages:
-        if message.topic.endswith("/state"):
-            found.append(parse_state(message.payload, now, topic_device_id=device))
-        elif message.topic.endswith("/backlog"):
-            found.extend(parse_backlog(message.payload, now, topic_device_id=device))
-    return found
+    return await harness.stderr_until(process, text, within)
