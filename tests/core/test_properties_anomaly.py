@@ -160,3 +160,16 @@ def test_a_stored_number_that_is_not_finite_is_unreadable(value: Any) -> None:
     restored = Detector(QUICK, state)
     json.dumps(restored.as_dict(), allow_nan=False)
     assert restored.as_dict()["runs"] == []
+
+
+def test_a_stored_negative_count_is_unreadable() -> None:
+    """A damaged store's baseline is learned again; before, it divided by zero."""
+    detector = Detector(QUICK)
+    play(detector, [("reading", float(t), 100.0, 230.0, 1.0) for t in range(40)])
+    state = detector.as_dict()
+    assert state["baseline"]["count"] > 0
+    state["baseline"]["count"] = -1
+    restored = Detector(QUICK, state)
+    assert restored.as_dict()["baseline"]["count"] == 0
+    play(restored, [("reading", float(t), 100.0, 230.0, 1.0) for t in range(40, 80)])
+    assert restored.as_dict()["baseline"]["count"] > 0

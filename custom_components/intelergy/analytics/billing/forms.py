@@ -1,0 +1,396 @@
+"""Billing config-flow pieces: the forms, and tariff <-> form rows.
+
+Two steps, in the config flow and the options flow alike:
+
+1. ``billing``: the household's name (config flow only), the energy sensors it
+   bills, currency, billing cycle, the kind of slab tariff, the fixed charge, tax
+   and how the bill is projected;
+2. ``billing_tariff``: the slabs as editable rows ("up to" kWh and a rate per
+   kWh; the last row without "up to" is open-ended), whole-bill tables by
+   adding "table up to" to each row, and optional time-of-use bands.
+
+A printed tariff "0-100 kWh 3.50, 101-300 4.50, 301+ 6.00" is three rows: up to
+100 at 3.50, up to 300 at 4.50, and 6.00 with no limit. Rows may be entered in
+any order. The tariff is stored in the entry's options as ``Tariff.as_dict()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Final, Literal
+
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.core import HomeAssistant
+from homeassistant.generated.currencies import ACTIVE_CURRENCIES
+from homeassistant.helpers import entity_registry as er, selector
+import probatio
+
+from ...core.prediction import Method
+from ...core.tariff import Slab, Tariff, TariffDecreasesError, TariffError
+from .const import (
+    CONF_CURRENCY,
+    CONF_CYCLE_ANCHOR,
+    CONF_CYCLE_DAY,
+    CONF_CYCLE_DAYS,
+    CONF_CYCLE_TYPE,
+    CONF_ENTITIES,
+    CONF_FIXED_CHARGE,
+    CONF_FIXED_PER_KW,
+    CONF_METHOD,
+    CONF_NAME,
+    CONF_SANCTIONED_KW,
+    CONF_SLABS,
+    CONF_TARIFF,
+    CONF_TARIFF_TYPE,
+    CONF_TAX_PERCENT,
+    CONF_TOU_BANDS,
+    CYCLE_MONTHLY,
+    CYCLE_ROLLING,
+    DEFAULT_CYCLE_DAYS,
+    DEFAULT_METHOD,
+    ROW_END,
+    ROW_NAME,
+    ROW_RATE,
+    ROW_START,
+    ROW_TABLE_UPTO,
+    ROW_UPTO,
+    TARIFF_SLABS,
+    TARIFF_TABLES,
+)
+from .household import billing_entries, is_energy_total
+
+SETTINGS: Final = (
+    CONF_CURRENCY,
+    CONF_CYCLE_TYPE,
+    CONF_CYCLE_DAY,
+    CONF_CYCLE_DAYS,
+    CONF_CYCLE_ANCHOR,
+    CONF_TARIFF_TYPE,
+    CONF_FIXED_CHARGE,
+    CONF_FIXED_PER_KW,
+    CONF_SANCTIONED_KW,
+    CONF_TAX_PERCENT,
+)
+
+
+def _number(
+    low: float,
+    high: float | None = None,
+    step: float | Literal["any"] = "any",
+    unit: str = "",
+) -> selector.NumberSelector:
+    config = selector.NumberSelectorConfig(
+        min=low, step=step, mode=selector.NumberSelectorMode.BOX
+    )
+    if high is not None:
+        config["max"] = high
+    if unit:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)
+
+
+def _select(options: Iterable[str], key: str | None = None) -> selector.SelectSelector:
+    config = selector.SelectSelectorConfig(
+        options=list(options), mode=selector.SelectSelectorMode.DROPDOWN
+    )
+    if key:
+        config["translation_key"] = key
+    return selector.SelectSelector(config)
+
+
+def _whole(low: int, high: int) -> Any:
+    return probatio.All(_number(low, high, 1), probatio.Coerce(int))
+
+
+def _rows(translation_key: str, fields: dict[str, Any]) -> selector.ObjectSelector:
+    return selector.ObjectSelector(
+        selector.ObjectSelectorConfig(
+            fields=fields,
+            multiple=True,
+            translation_key=translation_key,
+            label_field=next(iter(fields)),
+        )
+    )
+
+
+_UPTO: Final = {"selector": _number(0, unit="kWh")}
+_RATE: Final = {"selector": _number(0), "required": True}
+SLAB_ROWS: Final = _rows("billing_slab", {ROW_UPTO: _UPTO, ROW_RATE: _RATE})
+TABLE_ROWS: Final = _rows(
+    "billing_table_slab",
+    {
+        ROW_TABLE_UPTO: {"selector": _number(0, unit="kWh")},
+        ROW_UPTO: _UPTO,
+        ROW_RATE: _RATE,
+    },
+)
+TOU_ROWS: Final = _rows(
+    "billing_tou_band",
+    {
+        ROW_NAME: {"selector": selector.TextSelector(), "required": True},
+        ROW_START: {"selector": _number(0, 23, 1), "required": True},
+        ROW_END: {"selector": _number(1, 24, 1), "required": True},
+        ROW_RATE: _RATE,
+    },
+)
+TARIFF_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(CONF_SLABS): SLAB_ROWS,
+        probatio.Optional(CONF_TOU_BANDS): TOU_ROWS,
+    }
+)
+TABLES_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(CONF_SLABS): TABLE_ROWS,
+        probatio.Optional(CONF_TOU_BANDS): TOU_ROWS,
+    }
+)
+
+
+def settings_schema(
+    hass: HomeAssistant | None = None, *, name: bool
+) -> probatio.Schema:
+    """The first step's form (``name``: the config flow asks for one).
+
+    With ``hass``, the billing entries' own sensors are not offered.
+    """
+    exclude = (
+        []
+        if hass is None
+        else [
+            entry.entity_id
+            for billing in billing_entries(hass)
+            for entry in er.async_entries_for_config_entry(
+                er.async_get(hass), billing.entry_id
+            )
+        ]
+    )
+    sensors = selector.EntitySelectorConfig(
+        domain="sensor", device_class=SensorDeviceClass.ENERGY.value, multiple=True
+    )
+    if exclude:
+        sensors["exclude_entities"] = exclude
+    fields: dict[Any, Any] = {}
+    if name:
+        fields[probatio.Required(CONF_NAME)] = selector.TextSelector()
+    fields |= {
+        probatio.Required(CONF_ENTITIES): selector.EntitySelector(sensors),
+        probatio.Required(CONF_CURRENCY): _select(sorted(ACTIVE_CURRENCIES)),
+        probatio.Required(CONF_CYCLE_TYPE, default=CYCLE_MONTHLY): _select(
+            (CYCLE_MONTHLY, CYCLE_ROLLING), "billing_cycle_type"
+        ),
+        probatio.Required(CONF_CYCLE_DAY, default=1): _whole(1, 31),
+        probatio.Required(CONF_CYCLE_DAYS, default=DEFAULT_CYCLE_DAYS): _whole(1, 366),
+        probatio.Optional(CONF_CYCLE_ANCHOR): selector.DateSelector(),
+        probatio.Required(CONF_TARIFF_TYPE, default=TARIFF_SLABS): _select(
+            (TARIFF_SLABS, TARIFF_TABLES), "billing_tariff_type"
+        ),
+        probatio.Required(CONF_FIXED_CHARGE, default=0): _number(0),
+        probatio.Required(CONF_FIXED_PER_KW, default=0): _number(0),
+        probatio.Required(CONF_SANCTIONED_KW, default=0): _number(0, unit="kW"),
+        probatio.Required(CONF_TAX_PERCENT, default=0): _number(0, 100, unit="%"),
+        probatio.Required(CONF_METHOD, default=DEFAULT_METHOD): _select(
+            [str(method) for method in Method], "billing_method"
+        ),
+    }
+    return probatio.Schema(fields)
+
+
+def tariff_schema(tariff_type: str) -> probatio.Schema:
+    """The second step's form: slab rows (whole-bill tables or not), TOU rows."""
+    return TABLES_SCHEMA if tariff_type == TARIFF_TABLES else TARIFF_SCHEMA
+
+
+def check_settings(
+    hass: HomeAssistant, user_input: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Errors (and their placeholders) of the first step; empty when it is fine."""
+    errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
+    if CONF_NAME in user_input and not str(user_input[CONF_NAME]).strip():
+        errors[CONF_NAME] = "name_required"
+    entities = list(user_input.get(CONF_ENTITIES) or [])
+    if not entities:
+        errors[CONF_ENTITIES] = "no_energy_sensors"
+    elif wrong := [e for e in entities if not is_energy_total(hass, e)]:
+        errors[CONF_ENTITIES] = "not_energy_total"
+        placeholders["entities"] = ", ".join(wrong)
+    if user_input.get(CONF_CYCLE_TYPE) == CYCLE_ROLLING and not user_input.get(
+        CONF_CYCLE_ANCHOR
+    ):
+        errors[CONF_CYCLE_ANCHOR] = "anchor_required"
+    if not errors:
+        try:  # everything but the slabs, with one free open-ended slab
+            _tariff(user_input, {CONF_SLABS: [{ROW_RATE: 0}]})
+        except TariffError as err:
+            errors["base"] = "invalid_tariff"
+            placeholders["error"] = str(err)
+    return errors, placeholders
+
+
+def build_options(
+    settings: Mapping[str, Any], rows: Mapping[str, Any]
+) -> dict[str, Any] | tuple[dict[str, str], dict[str, str]]:
+    """The entry's options from both steps, or the second step's errors.
+
+    Whole-bill tables under which the bill would go down as the energy grows get
+    their own message (which tables, what they charge); any other invalid tariff
+    shows the tariff's own explanation.
+    """
+    errors: dict[str, str] = {}
+    try:
+        tariff = _tariff(settings, rows)
+    except TariffDecreasesError as err:
+        errors["base"] = "tariff_decreases"
+        return errors, {
+            "limit": f"{err.limit:f}",
+            "kwh": f"{err.kwh:f}",
+            "charge": f"{err.charge:f}",
+            "next_charge": f"{err.next_charge:f}",
+        }
+    except TariffError as err:
+        errors["base"] = "invalid_tariff"
+        return errors, {"error": str(err)}
+    return {
+        CONF_ENTITIES: list(settings[CONF_ENTITIES]),
+        CONF_METHOD: settings.get(CONF_METHOD, DEFAULT_METHOD),
+        CONF_TARIFF: tariff.as_dict(),
+    }
+
+
+def _tariff(settings: Mapping[str, Any], rows: Mapping[str, Any]) -> Tariff:
+    if settings.get(CONF_CYCLE_TYPE) == CYCLE_ROLLING:
+        anchor = settings.get(CONF_CYCLE_ANCHOR)
+        cycle: dict[str, Any] = {
+            "type": CYCLE_ROLLING,
+            "days": int(settings.get(CONF_CYCLE_DAYS, DEFAULT_CYCLE_DAYS)),
+            "anchor": anchor.isoformat() if isinstance(anchor, date) else anchor,
+        }
+    else:
+        cycle = {"type": CYCLE_MONTHLY, "day": int(settings.get(CONF_CYCLE_DAY, 1))}
+    data: dict[str, Any] = {
+        "currency": settings.get(CONF_CURRENCY),
+        "fixed_charge": _plain(settings.get(CONF_FIXED_CHARGE, 0)),
+        "fixed_per_kw": _plain(settings.get(CONF_FIXED_PER_KW, 0)),
+        "sanctioned_kw": _plain(settings.get(CONF_SANCTIONED_KW, 0)),
+        "tax_percent": _plain(settings.get(CONF_TAX_PERCENT, 0)),
+        "tou_bands": [
+            {
+                "name": str(row.get(ROW_NAME, "")).strip(),
+                "start": _plain(row.get(ROW_START)),
+                "end": _plain(row.get(ROW_END)),
+                "rate": _plain(row.get(ROW_RATE)),
+            }
+            for row in rows.get(CONF_TOU_BANDS) or []
+        ],
+        "cycle": cycle,
+    }
+    slab_rows = list(rows.get(CONF_SLABS) or [])
+    if settings.get(CONF_TARIFF_TYPE) == TARIFF_TABLES:
+        tables: dict[float | None, list[Mapping[str, Any]]] = {}
+        for row in slab_rows:
+            tables.setdefault(row.get(ROW_TABLE_UPTO), []).append(row)
+        data["tables"] = [
+            {"upto": _plain(limit), "slabs": _slab_list(tables[limit])}
+            for limit in sorted(tables, key=_open_last)
+        ]
+    else:
+        data["slabs"] = _slab_list(slab_rows)
+    return Tariff.from_dict(data)
+
+
+def _open_last(limit: float | None) -> tuple[bool, float]:
+    return (limit is None, 0.0 if limit is None else float(limit))
+
+
+def _slab_list(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    ordered = sorted(rows, key=lambda row: _open_last(row.get(ROW_UPTO)))
+    return [
+        {"upto": _plain(row.get(ROW_UPTO)), "rate": _plain(row.get(ROW_RATE))}
+        for row in ordered
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """A form number as the tariff reads it (100.0 -> 100, 3.5 stays)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _stored(options: Mapping[str, Any]) -> Tariff | None:
+    """The entry's tariff; None when it no longer reads (the form starts empty)."""
+    try:
+        return Tariff.from_dict(options.get(CONF_TARIFF))
+    except TariffError:
+        return None
+
+
+def settings_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The first step's values of an entry (for the options form)."""
+    entities = list(options.get(CONF_ENTITIES) or [])
+    if (tariff := _stored(options)) is None:
+        return {CONF_ENTITIES: entities}
+    cycle = tariff.cycle.as_dict()
+    values: dict[str, Any] = {
+        CONF_ENTITIES: entities,
+        CONF_CURRENCY: tariff.currency,
+        CONF_CYCLE_TYPE: cycle["type"],
+        CONF_TARIFF_TYPE: TARIFF_TABLES if tariff.tables else TARIFF_SLABS,
+        CONF_FIXED_CHARGE: float(tariff.fixed_charge),
+        CONF_FIXED_PER_KW: float(tariff.fixed_per_kw),
+        CONF_SANCTIONED_KW: float(tariff.sanctioned_kw),
+        CONF_TAX_PERCENT: float(tariff.tax_percent),
+        CONF_METHOD: options.get(CONF_METHOD, DEFAULT_METHOD),
+    }
+    if cycle["type"] == CYCLE_ROLLING:
+        values[CONF_CYCLE_DAYS] = cycle["days"]
+        values[CONF_CYCLE_ANCHOR] = cycle["anchor"]
+    else:
+        values[CONF_CYCLE_DAY] = cycle["day"]
+    return values
+
+
+def rows_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The second step's rows of an entry and its slab type (for the options form)."""
+    if (tariff := _stored(options)) is None:
+        return {}
+
+    def slab_rows(slabs: Iterable[Slab], table: Any = None) -> list[dict[str, Any]]:
+        found = []
+        for slab in slabs:
+            row: dict[str, Any] = {ROW_RATE: float(slab.rate)}
+            if table is not None:
+                row = {ROW_TABLE_UPTO: float(table), **row}
+            if slab.upto_kwh is not None:
+                row[ROW_UPTO] = float(slab.upto_kwh)
+            found.append(row)
+        return found
+
+    if tariff.tables:
+        slabs = [
+            row
+            for table in tariff.tables
+            for row in slab_rows(table.slabs, table.upto_kwh)
+        ]
+    else:
+        slabs = slab_rows(tariff.slabs)
+    return {
+        CONF_TARIFF_TYPE: TARIFF_TABLES if tariff.tables else TARIFF_SLABS,
+        CONF_SLABS: slabs,
+        CONF_TOU_BANDS: [
+            {
+                ROW_NAME: band.name,
+                ROW_START: band.start_hour,
+                ROW_END: band.end_hour,
+                ROW_RATE: float(band.rate),
+            }
+            for band in tariff.tou_bands
+        ],
+    }
+
+
+def defaults(hass: HomeAssistant) -> dict[str, Any]:
+    """Suggested values of a new household: HA's currency."""
+    return {CONF_CURRENCY: hass.config.currency}
