@@ -2,7 +2,9 @@
 
 A ``Source`` is one metered source as a life needs it: its simulator (or, for an
 MQTT meter, the messages the meter would publish), its config entry and the
-energy sensor to watch. ``check_life`` plays a life's steps (``play()``) on it:
+energy sensor to watch; a ``PolledSource`` is one HA reads by refreshing its
+coordinator, its simulator serving for the life. ``check_life`` plays a life's
+steps (``play()``) on it (``Stage.check``: while it serves):
 
 * HA's clock and the device's clock move together: the clock first, then the
   device runs for the same seconds (``Source.pass_time``), so every reading Home
@@ -26,17 +28,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import math
 import re
-from typing import Any, ClassVar, Final, cast, get_args
+from typing import Any, ClassVar, Final, Protocol, cast, get_args
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 from hypothesis import HealthCheck, Phase, given, seed, settings, strategies as st
 import pytest
@@ -137,6 +141,11 @@ class Source(ABC):
         del reading
         return False
 
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """While a life is played (a pushed source's broker is its tests' fixture)."""
+        yield
+
     # --- the entry ----------------------------------------------------------------
     async def settle(self) -> None:
         """Let a set-up HA retried in the background (its clock jumped) finish.
@@ -179,6 +188,73 @@ class Source(ABC):
         )
         assert found, self.energy_unique_id()
         return found
+
+
+class Simulator(Protocol):
+    """A device's simulator: serves on 127.0.0.1 (a free port) until stopped."""
+
+    async def start(self) -> object:
+        """Serve."""
+
+    async def stop(self) -> None:
+        """Stop serving."""
+
+
+class PolledSource[C: DataUpdateCoordinator[Any], S: Simulator](Source):
+    """A source HA polls: a reading is one refresh of the entry's coordinator."""
+
+    #: Whether a poll waits for the background tasks it set off too.
+    background: ClassVar[bool] = False
+
+    def __init__(self, hass: HomeAssistant, sim: S) -> None:
+        """``sim`` (not serving yet) serves while a life is played (``serving``)."""
+        super().__init__(hass)
+        self.sim = sim
+
+    @property
+    def coordinator(self) -> C:
+        """The loaded entry's coordinator."""
+        coordinator: C = self.entry.runtime_data.coordinator
+        return coordinator
+
+    @abstractmethod
+    def serve_glitch(self, counter_wh: float) -> None:
+        """The simulator's next answer (only) carries the corrupt ``counter_wh``."""
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """The simulator serves for the life."""
+        await self.sim.start()
+        try:
+            yield
+        finally:
+            await self.sim.stop()
+
+    async def poll(self) -> None:
+        """One refresh of the coordinator, and what it set off."""
+        await self.coordinator.async_refresh()
+        await self.hass.async_block_till_done(wait_background_tasks=self.background)
+
+    async def read(self, reading: Reading) -> None:
+        """The integration reads the device now."""
+        del reading
+        await self.read_now()
+
+    async def read_now(self) -> None:
+        """One poll that succeeds."""
+        await self.poll()
+        assert self.coordinator.last_update_success
+
+    async def unreachable(self) -> None:
+        """A poll that fails (the entities go unavailable)."""
+        if self.entry.state is not ConfigEntryState.LOADED:
+            return  # set-up failed at a restart: HA retries it by itself
+        await self.poll()
+
+    async def glitch(self, reading: Reading) -> None:
+        """One poll reads the corrupt counter."""
+        self.serve_glitch(reading.counter_wh)
+        await self.read(reading)
 
 
 @dataclass
@@ -374,7 +450,71 @@ async def check_life(
     await async_wait_recording_done(hass)
 
 
+@dataclass(frozen=True)
+class Stage:
+    """Where a kind's lives are played: HA (its recorder running) and HA's clock."""
+
+    hass: HomeAssistant
+    freezer: FrozenDateTimeFactory
+
+    async def check(self, source: Source, events: list[Event]) -> None:
+        """``check_life`` of ``events`` on ``source`` while it serves."""
+        async with source.serving():
+            await check_life(self.hass, self.freezer, source, events)
+
+
 # --- the lives ------------------------------------------------------------------------
+# Drawn from lives(persistent=True, max_power_w=20000.0, max_events=22,
+# weighted=True) with these seeds (seeded_lives); each persistent kind lives some.
+PERSISTENT_LIVES: Final = {
+    13: "run 3600s 0.1W; glitch_high; run 10s 0W; run 60s 0W; offline 3600s; "
+    "glitch_high; run 30s 2.22507e-311W; ha_restart 600s 9.37342e-112W; "
+    "run 3600s 0W; reboot 6.45021Wh; run 5s 0W; jump 1.57784e+09Wh; "
+    "run 60s 0W; run 10s 0W; run 5s 4.30362e-122W; reboot 4.69038Wh; "
+    "glitch_low x0.406049; reboot 5.65048Wh; run 10s 0W; "
+    "run 300s 2.22507e-308W; run 60s 4142.54W",
+    14: "reboot 0.999949Wh; run 60s 0W; run 30s 0W; run 300s 0W; run 10s 0W; "
+    "glitch_low x1.19209e-07; glitch_high; run 900s 0W; run 900s 1000W; "
+    "run 30s 0W; run 60s 0W; run 5s 0W; run 60s 0W; run 60s 13489.2W; "
+    "glitch_high; run 30s 0W; glitch_low x0.0323563; run 3600s 60W; "
+    "ha_restart 30s 578.876W; offline 600s; run 900s 2948.54W",
+    15: "jump 1.6674e+09Wh; run 10s 0W; run 60s 1347.31W; run 300s 10902.5W; "
+    "run 60s 0W; run 300s 0W; run 3600s 0W; run 30s 0W; run 900s 0W; "
+    "run 10s 416.243W; run 60s 3678.74W; glitch_high; run 300s 0W; "
+    "run 60s 15767.6W; glitch_low x0.200617; reboot 6.36886Wh; run 5s 0W; "
+    "glitch_low x0.924193; run 30s 5431.24W; ha_restart 3600s 8424.8W; "
+    "run 3600s 5.73109e-219W; run 10s 15279.4W",
+    16: "run 900s 0W; offline 86400s; run 5s 1.19209e-07W; glitch_high; "
+    "run 3600s 6473W; ha_restart 30s 4479.02W; offline 3600s; "
+    "glitch_low x0.911394; glitch_high; glitch_low x0.939677; run 30s 0W; "
+    "run 3600s 253W; run 300s 0W; run 60s 0W; jump 1.90903e+09Wh; "
+    "run 300s 11827.4W; reboot 6.1579Wh; ha_restart 600s 9998.82W",
+    17: "glitch_high; run 10s 15623.7W; run 3600s 2620.35W; glitch_low x1e-12; "
+    "reboot 9Wh; run 3600s 0W; run 30s 4.44524e-24W; glitch_high; run 60s 0W; "
+    "run 300s 0W; run 900s 11563.6W; run 900s 0W; run 10s 15161.8W; "
+    "run 10s 0W; offline 86400s; run 10s 18999W; reboot 8.30459Wh; "
+    "run 10s 1.17549e-38W; run 60s 10547.4W; jump 2.17007e+09Wh; "
+    "run 10s 6449.37W; glitch_high",
+    19: "ha_restart 600s 906.236W; run 30s 9084.45W; offline 86400s; "
+    "ha_restart 172800s 2500W; glitch_low x0.428401; glitch_high; "
+    "run 3600s 13570.6W; run 300s 4.94066e-324W; run 3600s 0W; run 60s 0W; "
+    "reboot 1e-12Wh; jump 1.88104e+09Wh; ha_restart 600s 5415.76W; "
+    "glitch_low x4.66801e-240; offline 259200s; run 60s 5.01607e-210W; "
+    "run 3600s 0W; run 30s 6.10352e-05W",
+    20: "reboot; run 3600s 18999W; run 5s 9794.82W; run 60s 0W; run 3600s 0W; "
+    "run 30s 16338.1W; run 60s 2500W; run 5s 0W; jump 2.58507e+09Wh; "
+    "reboot 7.14989Wh; run 60s 0W; run 30s 77.1907W; run 300s 0W; "
+    "offline 600s; run 10s 2489.46W; glitch_low x0.459668; "
+    "ha_restart 3600s 8878.81W; run 10s 0W; run 30s 0W; run 30s 4126.22W; "
+    "run 300s 11796.8W; run 300s 0W",
+    21: "run 900s 2174.24W; offline 86400s; glitch_low x0.395978; "
+    "reboot 2.22507e-313Wh; run 30s 4.97676e-81W; run 5s 11121.4W; "
+    "ha_restart 600s 3171.24W; glitch_low x0.001; run 300s 0W; run 3600s 0W; "
+    "glitch_low x0.287603; glitch_high; run 30s 0W; "
+    "ha_restart 172800s 8227.52W; run 10s 0W; run 60s 0W",
+}
+
+
 def seeded_lives(
     strategy: st.SearchStrategy[list[Event]],
     *,
@@ -476,6 +616,13 @@ def format_life(events: list[Event]) -> str:
             words.append(f"{event.jump_wh:.6g}Wh")
         items.append(" ".join(words))
     return "; ".join(items)
+
+
+def persistent_lives(*seeds: int) -> list[Any]:
+    """``life_params`` of the ``PERSISTENT_LIVES`` drawn with ``seeds``."""
+    return life_params(
+        {seed_value: PERSISTENT_LIVES[seed_value] for seed_value in seeds}
+    )
 
 
 def life_id(events: list[Event]) -> str:

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -28,69 +25,28 @@ from custom_components.intelergy.meters.elnet.const import CONF_TOKEN, CONF_URL
 from custom_components.intelergy.meters.elnet.coordinator import ElnetCoordinator
 from simulators.elnet import GRID, ElnetSimulator
 from tests.conftest import ELNET_SERIAL, ELNET_TOKEN, elnet_options
-from tests.lifemodel import Device, Event, Reading
+from tests.lifemodel import Device, Event
 
-from .common import T0, Source, check_life, life_params, utc
+from .common import T0, PolledSource, Stage, persistent_lives, utc
 
 REGISTER = "EB"  # the grid register, in kWh
-# Drawn from lives(persistent=True, max_power_w=20000.0, max_events=22,
-# weighted=True) with these seeds (common.seeded_lives); the supply is rated 50 kW.
-LIVES = life_params(
-    {
-        13: "run 3600s 0.1W; glitch_high; run 10s 0W; run 60s 0W; offline 3600s; "
-        "glitch_high; run 30s 2.22507e-311W; ha_restart 600s 9.37342e-112W; "
-        "run 3600s 0W; reboot 6.45021Wh; run 5s 0W; jump 1.57784e+09Wh; "
-        "run 60s 0W; run 10s 0W; run 5s 4.30362e-122W; reboot 4.69038Wh; "
-        "glitch_low x0.406049; reboot 5.65048Wh; run 10s 0W; "
-        "run 300s 2.22507e-308W; run 60s 4142.54W",
-        15: "jump 1.6674e+09Wh; run 10s 0W; run 60s 1347.31W; run 300s 10902.5W; "
-        "run 60s 0W; run 300s 0W; run 3600s 0W; run 30s 0W; run 900s 0W; "
-        "run 10s 416.243W; run 60s 3678.74W; glitch_high; run 300s 0W; "
-        "run 60s 15767.6W; glitch_low x0.200617; reboot 6.36886Wh; run 5s 0W; "
-        "glitch_low x0.924193; run 30s 5431.24W; ha_restart 3600s 8424.8W; "
-        "run 3600s 5.73109e-219W; run 10s 15279.4W",
-        17: "glitch_high; run 10s 15623.7W; run 3600s 2620.35W; glitch_low x1e-12; "
-        "reboot 9Wh; run 3600s 0W; run 30s 4.44524e-24W; glitch_high; run 60s 0W; "
-        "run 300s 0W; run 900s 11563.6W; run 900s 0W; run 10s 15161.8W; "
-        "run 10s 0W; offline 86400s; run 10s 18999W; reboot 8.30459Wh; "
-        "run 10s 1.17549e-38W; run 60s 10547.4W; jump 2.17007e+09Wh; "
-        "run 10s 6449.37W; glitch_high",
-        19: "ha_restart 600s 906.236W; run 30s 9084.45W; offline 86400s; "
-        "ha_restart 172800s 2500W; glitch_low x0.428401; glitch_high; "
-        "run 3600s 13570.6W; run 300s 4.94066e-324W; run 3600s 0W; run 60s 0W; "
-        "reboot 1e-12Wh; jump 1.88104e+09Wh; ha_restart 600s 5415.76W; "
-        "glitch_low x4.66801e-240; offline 259200s; run 60s 5.01607e-210W; "
-        "run 3600s 0W; run 30s 6.10352e-05W",
-        20: "reboot; run 3600s 18999W; run 5s 9794.82W; run 60s 0W; run 3600s 0W; "
-        "run 30s 16338.1W; run 60s 2500W; run 5s 0W; jump 2.58507e+09Wh; "
-        "reboot 7.14989Wh; run 60s 0W; run 30s 77.1907W; run 300s 0W; "
-        "offline 600s; run 10s 2489.46W; glitch_low x0.459668; "
-        "ha_restart 3600s 8878.81W; run 10s 0W; run 30s 0W; run 30s 4126.22W; "
-        "run 300s 11796.8W; run 300s 0W",
-    }
-)
+# common.PERSISTENT_LIVES drawn with these seeds; the supply is rated 50 kW.
+LIVES = persistent_lives(13, 15, 17, 19, 20)
 
 
-class ElnetLife(Source):
+class ElnetLife(PolledSource[ElnetCoordinator, ElnetSimulator]):
     """An ELNET account on grid supply: its EB register, polled."""
 
     persistent = True
     # The simulator rounds its registers to 0.1 Wh at every advance.
     tolerance_wh = 3.0
 
-    def __init__(self, hass: HomeAssistant, sim: ElnetSimulator) -> None:
-        """``sim`` is serving; on grid, its clock at ``T0`` in HA's time zone."""
-        super().__init__(hass)
-        self.sim = sim
+    def __init__(self, hass: HomeAssistant) -> None:
+        """An API server, on grid, its clock at ``T0`` in HA's time zone."""
+        super().__init__(hass, ElnetSimulator(ELNET_TOKEN))
         self._online = True
-        sim.set_supply(GRID)
-        sim.updated_on = dt_util.as_local(utc(T0)).replace(tzinfo=None)
-
-    @property
-    def coordinator(self) -> ElnetCoordinator:
-        """The loaded entry's coordinator."""
-        coordinator: ElnetCoordinator = self.entry.runtime_data.coordinator
-        return coordinator
+        self.sim.set_supply(GRID)
+        self.sim.updated_on = dt_util.as_local(utc(T0)).replace(tzinfo=None)
 
     def device(self) -> Device:
         """The grid register at ``T0``."""
@@ -141,41 +97,15 @@ class ElnetLife(Source):
         """The register is corrupted upwards and counts on from there."""
         self._set_register(self.sim.live[REGISTER] + wh / 1000)
 
-    async def read(self, reading: Reading) -> None:
-        """One poll of both endpoints."""
-        del reading
-        await self.coordinator.async_refresh()
-        await self.hass.async_block_till_done()
-        assert self.coordinator.last_update_success
-
-    async def unreachable(self) -> None:
-        """A poll that fails."""
-        if self.entry.state is ConfigEntryState.LOADED:
-            await self.coordinator.async_refresh()
-            await self.hass.async_block_till_done()
-
-    async def glitch(self, reading: Reading) -> None:
+    def serve_glitch(self, counter_wh: float) -> None:
         """One answer, a second newer, carries the corrupt register."""
         self.sim.serve_once = {
-            REGISTER: reading.counter_wh / 1000,
+            REGISTER: counter_wh / 1000,
             "UpdatedOn": self.sim.updated_on + timedelta(seconds=1),
         }
-        await self.read(reading)
 
 
 @pytest.mark.parametrize("events", LIVES)
-async def test_elnet_lives(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    at_t0: None,
-    socket_enabled: None,
-    events: list[Event],
-) -> None:
+async def test_elnet_lives(stage: Stage, events: list[Event]) -> None:
     """An ELNET account's grid register through a seeded life."""
-    sim = ElnetSimulator(ELNET_TOKEN)
-    await sim.start()
-    try:
-        await check_life(hass, freezer, ElnetLife(hass, sim), events)
-    finally:
-        await sim.stop()
+    await stage.check(ElnetLife(stage.hass), events)

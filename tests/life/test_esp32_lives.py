@@ -23,6 +23,7 @@ Wh once within the loss budget, and the recorder's hours add up
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any
 
 from freezegun import freeze_time
@@ -36,75 +37,11 @@ from tests.lifemodel import Device, Event, Reading
 from tests.meters.esp32.common import UNIQUE, Link, meter_entry, mqtt_link
 from tests.mosquitto import Mosquitto
 
-from .common import T0, Source, check_life, life_params, utc
+from .common import T0, Source, Stage, persistent_lives, utc
 
-# Drawn from lives(persistent=True, max_power_w=20000.0, max_events=22,
-# weighted=True) with these seeds (common.seeded_lives); the meter's option: 26 kW.
-CONTRACT_LIVES = life_params(
-    {
-        13: "run 3600s 0.1W; glitch_high; run 10s 0W; run 60s 0W; offline 3600s; "
-        "glitch_high; run 30s 2.22507e-311W; ha_restart 600s 9.37342e-112W; "
-        "run 3600s 0W; reboot 6.45021Wh; run 5s 0W; jump 1.57784e+09Wh; "
-        "run 60s 0W; run 10s 0W; run 5s 4.30362e-122W; reboot 4.69038Wh; "
-        "glitch_low x0.406049; reboot 5.65048Wh; run 10s 0W; "
-        "run 300s 2.22507e-308W; run 60s 4142.54W",
-        15: "jump 1.6674e+09Wh; run 10s 0W; run 60s 1347.31W; run 300s 10902.5W; "
-        "run 60s 0W; run 300s 0W; run 3600s 0W; run 30s 0W; run 900s 0W; "
-        "run 10s 416.243W; run 60s 3678.74W; glitch_high; run 300s 0W; "
-        "run 60s 15767.6W; glitch_low x0.200617; reboot 6.36886Wh; run 5s 0W; "
-        "glitch_low x0.924193; run 30s 5431.24W; ha_restart 3600s 8424.8W; "
-        "run 3600s 5.73109e-219W; run 10s 15279.4W",
-        17: "glitch_high; run 10s 15623.7W; run 3600s 2620.35W; glitch_low x1e-12; "
-        "reboot 9Wh; run 3600s 0W; run 30s 4.44524e-24W; glitch_high; run 60s 0W; "
-        "run 300s 0W; run 900s 11563.6W; run 900s 0W; run 10s 15161.8W; "
-        "run 10s 0W; offline 86400s; run 10s 18999W; reboot 8.30459Wh; "
-        "run 10s 1.17549e-38W; run 60s 10547.4W; jump 2.17007e+09Wh; "
-        "run 10s 6449.37W; glitch_high",
-        19: "ha_restart 600s 906.236W; run 30s 9084.45W; offline 86400s; "
-        "ha_restart 172800s 2500W; glitch_low x0.428401; glitch_high; "
-        "run 3600s 13570.6W; run 300s 4.94066e-324W; run 3600s 0W; run 60s 0W; "
-        "reboot 1e-12Wh; jump 1.88104e+09Wh; ha_restart 600s 5415.76W; "
-        "glitch_low x4.66801e-240; offline 259200s; run 60s 5.01607e-210W; "
-        "run 3600s 0W; run 30s 6.10352e-05W",
-        20: "reboot; run 3600s 18999W; run 5s 9794.82W; run 60s 0W; run 3600s 0W; "
-        "run 30s 16338.1W; run 60s 2500W; run 5s 0W; jump 2.58507e+09Wh; "
-        "reboot 7.14989Wh; run 60s 0W; run 30s 77.1907W; run 300s 0W; "
-        "offline 600s; run 10s 2489.46W; glitch_low x0.459668; "
-        "ha_restart 3600s 8878.81W; run 10s 0W; run 30s 0W; run 30s 4126.22W; "
-        "run 300s 11796.8W; run 300s 0W",
-    }
-)
-THIRD_PARTY_LIVES = life_params(
-    {
-        14: "reboot 0.999949Wh; run 60s 0W; run 30s 0W; run 300s 0W; run 10s 0W; "
-        "glitch_low x1.19209e-07; glitch_high; run 900s 0W; run 900s 1000W; "
-        "run 30s 0W; run 60s 0W; run 5s 0W; run 60s 0W; run 60s 13489.2W; "
-        "glitch_high; run 30s 0W; glitch_low x0.0323563; run 3600s 60W; "
-        "ha_restart 30s 578.876W; offline 600s; run 900s 2948.54W",
-        15: "jump 1.6674e+09Wh; run 10s 0W; run 60s 1347.31W; run 300s 10902.5W; "
-        "run 60s 0W; run 300s 0W; run 3600s 0W; run 30s 0W; run 900s 0W; "
-        "run 10s 416.243W; run 60s 3678.74W; glitch_high; run 300s 0W; "
-        "run 60s 15767.6W; glitch_low x0.200617; reboot 6.36886Wh; run 5s 0W; "
-        "glitch_low x0.924193; run 30s 5431.24W; ha_restart 3600s 8424.8W; "
-        "run 3600s 5.73109e-219W; run 10s 15279.4W",
-        16: "run 900s 0W; offline 86400s; run 5s 1.19209e-07W; glitch_high; "
-        "run 3600s 6473W; ha_restart 30s 4479.02W; offline 3600s; "
-        "glitch_low x0.911394; glitch_high; glitch_low x0.939677; run 30s 0W; "
-        "run 3600s 253W; run 300s 0W; run 60s 0W; jump 1.90903e+09Wh; "
-        "run 300s 11827.4W; reboot 6.1579Wh; ha_restart 600s 9998.82W",
-        19: "ha_restart 600s 906.236W; run 30s 9084.45W; offline 86400s; "
-        "ha_restart 172800s 2500W; glitch_low x0.428401; glitch_high; "
-        "run 3600s 13570.6W; run 300s 4.94066e-324W; run 3600s 0W; run 60s 0W; "
-        "reboot 1e-12Wh; jump 1.88104e+09Wh; ha_restart 600s 5415.76W; "
-        "glitch_low x4.66801e-240; offline 259200s; run 60s 5.01607e-210W; "
-        "run 3600s 0W; run 30s 6.10352e-05W",
-        21: "run 900s 2174.24W; offline 86400s; glitch_low x0.395978; "
-        "reboot 2.22507e-313Wh; run 30s 4.97676e-81W; run 5s 11121.4W; "
-        "ha_restart 600s 3171.24W; glitch_low x0.001; run 300s 0W; run 3600s 0W; "
-        "glitch_low x0.287603; glitch_high; run 30s 0W; "
-        "ha_restart 172800s 8227.52W; run 10s 0W; run 60s 0W",
-    }
-)
+# common.PERSISTENT_LIVES drawn with these seeds; the meter's option: 26 kW.
+CONTRACT_LIVES = persistent_lives(13, 15, 17, 19, 20)
+THIRD_PARTY_LIVES = persistent_lives(14, 15, 16, 19, 21)
 # A third-party meter that has counted for a while: its restores lose less than
 # 10 % (a larger drop is a reset by the recorder's rule), as in the pure lives.
 THIRD_PARTY_COUNTER_WH = 1e6
@@ -116,7 +53,7 @@ async def meter(
     hass: HomeAssistant,
     broker: Mosquitto,
     mock_hass_config: None,
-) -> AsyncGenerator[tuple[Link, FrozenDateTimeFactory]]:
+) -> AsyncGenerator[MeterStage]:
     """HA's MQTT on the broker (set up on the real clock), then HA's clock at ``T0``.
 
     From there only the life moves the clock, and waiting on MQTT ticks it
@@ -128,7 +65,7 @@ async def meter(
             assert isinstance(clock, FrozenDateTimeFactory)
             link.freezer = clock
             await link.settle()
-            yield link, clock
+            yield MeterStage(hass, clock, link)
 
 
 class MeterLife(Source):
@@ -221,23 +158,24 @@ class MeterLife(Source):
         await self.link.publish("state", self.message(reading, later=1.0))
 
 
+@dataclass(frozen=True)
+class MeterStage(Stage):
+    """The lives of a meter on HA's MQTT link (HA's clock: the link's too)."""
+
+    link: Link
+
+    async def check_meter(self, events: list[Event], *, contract: bool) -> None:
+        """A meter of this project's firmware (``contract``) or a third party's."""
+        await self.check(MeterLife(self.link, contract=contract), events)
+
+
 @pytest.mark.parametrize("events", CONTRACT_LIVES)
-async def test_contract_meter_lives(
-    hass: HomeAssistant,
-    meter: tuple[Link, FrozenDateTimeFactory],
-    events: list[Event],
-) -> None:
+async def test_contract_meter_lives(meter: MeterStage, events: list[Event]) -> None:
     """This project's firmware: persisted energy, uptime and boot counter."""
-    link, clock = meter
-    await check_life(hass, clock, MeterLife(link, contract=True), events)
+    await meter.check_meter(events, contract=True)
 
 
 @pytest.mark.parametrize("events", THIRD_PARTY_LIVES)
-async def test_third_party_meter_lives(
-    hass: HomeAssistant,
-    meter: tuple[Link, FrozenDateTimeFactory],
-    events: list[Event],
-) -> None:
+async def test_third_party_meter_lives(meter: MeterStage, events: list[Event]) -> None:
     """A third-party shape: ``energy_kwh`` / ``power_w``, no uptime, no boot."""
-    link, clock = meter
-    await check_life(hass, clock, MeterLife(link, contract=False), events)
+    await meter.check_meter(events, contract=False)

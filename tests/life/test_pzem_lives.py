@@ -13,9 +13,6 @@ within the loss budget, and the recorder's hours adding up
 
 from __future__ import annotations
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -29,64 +26,25 @@ from custom_components.intelergy.meters.pzem.const import (
 )
 from custom_components.intelergy.meters.pzem.coordinator import PzemCoordinator
 from simulators.pzem import PzemSimulator
-from tests.lifemodel import Device, Event, Reading
+from tests.lifemodel import Device, Event
 
-from .common import T0, Source, check_life, life_params
+from .common import T0, PolledSource, Stage, persistent_lives
 
-# Drawn from lives(persistent=True, max_power_w=20000.0, max_events=22,
-# weighted=True) with these seeds (common.seeded_lives); a PZEM meters 26 kW.
 GATEWAY_TARGET_FAILED = 0x0B  # Modbus: gateway target device failed to respond
-LIVES = life_params(
-    {
-        13: "run 3600s 0.1W; glitch_high; run 10s 0W; run 60s 0W; offline 3600s; "
-        "glitch_high; run 30s 2.22507e-311W; ha_restart 600s 9.37342e-112W; "
-        "run 3600s 0W; reboot 6.45021Wh; run 5s 0W; jump 1.57784e+09Wh; "
-        "run 60s 0W; run 10s 0W; run 5s 4.30362e-122W; reboot 4.69038Wh; "
-        "glitch_low x0.406049; reboot 5.65048Wh; run 10s 0W; "
-        "run 300s 2.22507e-308W; run 60s 4142.54W",
-        16: "run 900s 0W; offline 86400s; run 5s 1.19209e-07W; glitch_high; "
-        "run 3600s 6473W; ha_restart 30s 4479.02W; offline 3600s; "
-        "glitch_low x0.911394; glitch_high; glitch_low x0.939677; run 30s 0W; "
-        "run 3600s 253W; run 300s 0W; run 60s 0W; jump 1.90903e+09Wh; "
-        "run 300s 11827.4W; reboot 6.1579Wh; ha_restart 600s 9998.82W",
-        17: "glitch_high; run 10s 15623.7W; run 3600s 2620.35W; glitch_low x1e-12; "
-        "reboot 9Wh; run 3600s 0W; run 30s 4.44524e-24W; glitch_high; run 60s 0W; "
-        "run 300s 0W; run 900s 11563.6W; run 900s 0W; run 10s 15161.8W; "
-        "run 10s 0W; offline 86400s; run 10s 18999W; reboot 8.30459Wh; "
-        "run 10s 1.17549e-38W; run 60s 10547.4W; jump 2.17007e+09Wh; "
-        "run 10s 6449.37W; glitch_high",
-        20: "reboot; run 3600s 18999W; run 5s 9794.82W; run 60s 0W; run 3600s 0W; "
-        "run 30s 16338.1W; run 60s 2500W; run 5s 0W; jump 2.58507e+09Wh; "
-        "reboot 7.14989Wh; run 60s 0W; run 30s 77.1907W; run 300s 0W; "
-        "offline 600s; run 10s 2489.46W; glitch_low x0.459668; "
-        "ha_restart 3600s 8878.81W; run 10s 0W; run 30s 0W; run 30s 4126.22W; "
-        "run 300s 11796.8W; run 300s 0W",
-        21: "run 900s 2174.24W; offline 86400s; glitch_low x0.395978; "
-        "reboot 2.22507e-313Wh; run 30s 4.97676e-81W; run 5s 11121.4W; "
-        "ha_restart 600s 3171.24W; glitch_low x0.001; run 300s 0W; run 3600s 0W; "
-        "glitch_low x0.287603; glitch_high; run 30s 0W; "
-        "ha_restart 172800s 8227.52W; run 10s 0W; run 60s 0W",
-    }
-)
+# common.PERSISTENT_LIVES drawn with these seeds; a PZEM meters 26 kW.
+LIVES = persistent_lives(13, 16, 17, 20, 21)
 
 
-class PzemLife(Source):
+class PzemLife(PolledSource[PzemCoordinator, PzemSimulator]):
     """A PZEM on a Modbus TCP gateway: polled, its register in whole Wh."""
 
     persistent = True
     # Whole Wh: a reading is up to 1 Wh below the energy used.
     tolerance_wh = 2.0
 
-    def __init__(self, hass: HomeAssistant, sim: PzemSimulator) -> None:
-        """``sim`` is serving."""
-        super().__init__(hass)
-        self.sim = sim
-
-    @property
-    def coordinator(self) -> PzemCoordinator:
-        """The loaded entry's coordinator."""
-        coordinator: PzemCoordinator = self.entry.runtime_data.coordinator
-        return coordinator
+    def __init__(self, hass: HomeAssistant) -> None:
+        """A meter behind a Modbus TCP gateway."""
+        super().__init__(hass, PzemSimulator(framing="tcp"))
 
     def device(self) -> Device:
         """The meter's register at ``T0``."""
@@ -136,38 +94,12 @@ class PzemLife(Source):
         """The register is corrupted upwards and counts on from there."""
         self.sim.energy_wh += round(wh)
 
-    async def read(self, reading: Reading) -> None:
-        """One poll of the ten input registers."""
-        del reading
-        await self.coordinator.async_refresh()
-        await self.hass.async_block_till_done()
-        assert self.coordinator.last_update_success
-
-    async def unreachable(self) -> None:
-        """A poll that fails."""
-        if self.entry.state is ConfigEntryState.LOADED:
-            await self.coordinator.async_refresh()
-            await self.hass.async_block_till_done()
-
-    async def glitch(self, reading: Reading) -> None:
+    def serve_glitch(self, counter_wh: float) -> None:
         """One read returns the corrupt register."""
-        self.sim.serve_energy_once(reading.counter_wh)
-        await self.read(reading)
+        self.sim.serve_energy_once(counter_wh)
 
 
 @pytest.mark.parametrize("events", LIVES)
-async def test_pzem_lives(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    at_t0: None,
-    socket_enabled: None,
-    events: list[Event],
-) -> None:
+async def test_pzem_lives(stage: Stage, events: list[Event]) -> None:
     """A PZEM-004T behind a Modbus TCP gateway through a seeded life."""
-    sim = PzemSimulator(framing="tcp")
-    await sim.start()
-    try:
-        await check_life(hass, freezer, PzemLife(hass, sim), events)
-    finally:
-        await sim.stop()
+    await stage.check(PzemLife(stage.hass), events)

@@ -12,9 +12,10 @@ recorder's hours add up (tests/life/common.py).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
@@ -30,7 +31,7 @@ from tests.conftest import running, shelly_entry, shelly_mac
 from tests.lifemodel import Device, Event, Reading
 from tests.meters.shelly.common import wait_for
 
-from .common import T0, Source, check_life, life_params
+from .common import T0, PolledSource, Stage, life_params
 
 CHANNEL = 0
 # Drawn from lives(persistent=False, max_power_w=2300.0, max_events=22,
@@ -67,23 +68,23 @@ LIVES = life_params(
 )
 
 
-class ShellyLife(Source):
+class ShellyLife(PolledSource[ShellyCoordinator, ShellySimulator]):
     """A Shelly channel: volatile Wh counter, uptime, polled or pushed."""
 
     persistent = False
     # Gen1 counts whole watt-minutes (1/60 Wh), Gen2+ thousandths of a Wh.
     tolerance_wh = 0.5
+    background = True
 
-    def __init__(self, hass: HomeAssistant, sim: ShellySimulator) -> None:
-        """``sim`` (not serving yet) is the model's device: booted 5000 s ago at ``T0``.
+    def __init__(self, hass: HomeAssistant, fixture: str) -> None:
+        """A simulated ``fixture``: the model's device, booted 5000 s ago at ``T0``.
 
         As in the pure lives (tests/core/test_device_life.py), the counter holds
         what the plug used since it booted; here it used nothing yet.
         """
-        super().__init__(hass)
-        self.sim = sim
-        for channel in range(sim.channels):
-            sim.loads[channel] = 0.0
+        super().__init__(hass, ShellySimulator(fixture))
+        for channel in range(self.sim.channels):
+            self.sim.loads[channel] = 0.0
 
     async def boot(self) -> None:
         """Reboot the simulator and run it idle to the model's uptime at ``T0``."""
@@ -92,11 +93,12 @@ class ShellyLife(Source):
         await self.sim.advance(model.uptime)
         self.sim.set_clock(T0)
 
-    @property
-    def coordinator(self) -> ShellyCoordinator:
-        """The loaded entry's coordinator."""
-        coordinator: ShellyCoordinator = self.entry.runtime_data.coordinator
-        return coordinator
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Booted, then serving; the entries unload before it stops."""
+        await self.boot()
+        async with running(self.hass, self.sim):
+            yield
 
     def device(self) -> Device:
         """The plug as the simulator has it at ``T0`` (``boot()`` first)."""
@@ -140,28 +142,9 @@ class ShellyLife(Source):
         """Volatile lives have no corrupted counters (lives(persistent=False))."""
         raise AssertionError(wh)
 
-    async def read(self, reading: Reading) -> None:
-        """The integration reads the device now."""
-        del reading
-        await self.read_now()
-
-    async def read_now(self) -> None:
-        """One poll (Gen1 ``/status``, Gen2+ ``Shelly.GetStatus``)."""
-        await self.coordinator.async_refresh()
-        await self.hass.async_block_till_done(wait_background_tasks=True)
-        assert self.coordinator.last_update_success
-
-    async def unreachable(self) -> None:
-        """A poll that fails (the entities go unavailable)."""
-        if self.entry.state is not ConfigEntryState.LOADED:
-            return  # set-up failed at a restart: HA retries it by itself
-        await self.coordinator.async_refresh()
-        await self.hass.async_block_till_done(wait_background_tasks=True)
-
-    async def glitch(self, reading: Reading) -> None:
-        """The next status carries the corrupt counter; one poll reads it."""
-        self.sim.serve_counter_once(CHANNEL, reading.counter_wh)
-        await self.read(reading)
+    def serve_glitch(self, counter_wh: float) -> None:
+        """The next status carries the corrupt counter."""
+        self.sim.serve_counter_once(CHANNEL, counter_wh)
 
 
 class Gen2Life(ShellyLife):
@@ -209,7 +192,7 @@ class Gen2Life(ShellyLife):
     async def read_now(self) -> None:
         """The push of the new counter first (if the socket is up), then a poll."""
         await wait_for(self.hass, self.pushed)
-        await ShellyLife.read_now(self)
+        await super().read_now()
 
     async def glitch(self, reading: Reading) -> None:
         """A polled status carries the corrupt counter; the next poll is clean.
@@ -219,7 +202,7 @@ class Gen2Life(ShellyLife):
         corrupt counter, which the device never sent twice.
         """
         await super().glitch(reading)
-        await ShellyLife.read_now(self)
+        await super().read_now()
 
     async def after_reboot(self, reading: Reading) -> bool:
         """The socket closed: whether the coordinator reconnected and read uptime 0.
@@ -239,44 +222,18 @@ class Gen2Life(ShellyLife):
 
 
 @pytest.mark.parametrize("events", LIVES)
-async def test_gen1_plug_s_lives(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    at_t0: None,
-    socket_enabled: None,
-    events: list[Event],
-) -> None:
+async def test_gen1_plug_s_lives(stage: Stage, events: list[Event]) -> None:
     """A Plug S polled over HTTP through a seeded life."""
-    source = ShellyLife(hass, ShellySimulator(GEN1_PLUG_S))
-    await source.boot()
-    async with running(hass, source.sim):
-        await check_life(hass, freezer, source, events)
+    await stage.check(ShellyLife(stage.hass, GEN1_PLUG_S), events)
 
 
 @pytest.mark.parametrize("events", LIVES)
-async def test_gen4_power_strip_lives(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    at_t0: None,
-    socket_enabled: None,
-    events: list[Event],
-) -> None:
+async def test_gen4_power_strip_lives(stage: Stage, events: list[Event]) -> None:
     """Channel 0 of a Gen4 strip, pushed over its websocket, through a seeded life."""
-    source = Gen2Life(hass, ShellySimulator(GEN4_POWER_STRIP))
-    await source.boot()
-    async with running(hass, source.sim):
-        await check_life(hass, freezer, source, events)
+    await stage.check(Gen2Life(stage.hass, GEN4_POWER_STRIP), events)
 
 
-async def test_gen4_two_pushes_in_the_minute_after_a_reboot(
-    recorder_mock: Recorder,
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    at_t0: None,
-    socket_enabled: None,
-) -> None:
+async def test_gen4_two_pushes_in_the_minute_after_a_reboot(stage: Stage) -> None:
     """A Gen4 plug reboots; 1000 W for a minute; pushes at +20 s and +55 s.
 
     Found by a generated life. Pushes carry no ``sys.uptime``: aioshelly's
@@ -286,9 +243,9 @@ async def test_gen4_two_pushes_in_the_minute_after_a_reboot(
     counted again (16.667 Wh used, 22.222 Wh counted). Restarts are now judged
     on polls only.
     """
-    source = Gen2Life(hass, ShellySimulator(GEN4_POWER_STRIP))
-    await source.boot()
-    async with running(hass, source.sim):
+    hass = stage.hass
+    source = Gen2Life(hass, GEN4_POWER_STRIP)
+    async with source.serving():
         assert await source.set_up()
         entity = source.energy_entity()
 
@@ -301,7 +258,7 @@ async def test_gen4_two_pushes_in_the_minute_after_a_reboot(
         assert await source.after_reboot(Reading(T0, 0.0, 2, 0.0))
         before = total()
         for until, seconds in ((T0 + 20, 20.0), (T0 + 55, 35.0), (T0 + 60, 5.0)):
-            await source.pass_time(freezer, until, seconds, 1000.0)
+            await source.pass_time(stage.freezer, until, seconds, 1000.0)
             await wait_for(hass, source.pushed)
         await source.read_now()  # the minute's poll
         assert (total() - before) * 1000 == pytest.approx(1000 * 60 / 3600, abs=0.01)
