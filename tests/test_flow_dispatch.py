@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigFlow, OptionsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -33,6 +34,40 @@ DATA: dict[str, dict[str, Any]] = {
     "billing": {"entities": ["sensor.house_energy"]},
 }
 STEPS = ("reauth", "reconfigure")
+# Steps Home Assistant names: a kind answers the discovery it is found by.
+DISCOVERY = {"zeroconf", "mqtt", "integration_discovery"}
+
+
+def own_steps(cls: type, base: type) -> set[str]:
+    """The ``async_step_*`` names ``cls`` adds to ``base``."""
+    return {
+        name.removeprefix("async_step_")
+        for name in set(dir(cls)) - set(dir(base))
+        if name.startswith("async_step_")
+    }
+
+
+def test_each_kind_brings_its_own_steps() -> None:
+    """A kind's steps are named after it and no two kinds' steps collide.
+
+    The flows are made of the kinds' mixins: a step two kinds defined would
+    silently be one kind's only.
+    """
+    owner: dict[tuple[str, str], str] = {}
+    for kind, entry_kind in ENTRY_KINDS.items():
+        flows = [("config", entry_kind.config_flow, ConfigFlow)]
+        if entry_kind.options_flow is not None:
+            flows.append(("options", entry_kind.options_flow, OptionsFlow))
+        for flow, cls, base in flows:
+            assert issubclass(
+                IntelergyConfigFlow if flow == "config" else IntelergyOptionsFlow, cls
+            )
+            steps = own_steps(cls, base)
+            assert kind in steps, (kind, flow)
+            for step in steps:
+                assert step in DISCOVERY or step.split("_")[0] == kind, step
+                assert (flow, step) not in owner, (step, owner.get((flow, step)))
+                owner[flow, step] = kind
 
 
 def test_every_kind_is_described_and_its_steps_exist() -> None:

@@ -179,30 +179,43 @@ def test_translations_match_strings() -> None:
     assert load_json(INTEGRATION / "translations" / "en.json") == strings()
 
 
-def flow_step_ids() -> dict[str, set[str]]:
-    """step_id literals of each flow class in config_flow.py and the flow mixins."""
-    steps: dict[str, set[str]] = {}
-    for path in (
+def flow_files() -> list[Path]:
+    """config_flow.py and every kind's flow.py (its steps) and forms.py."""
+    return [
         INTEGRATION / "config_flow.py",
-        INTEGRATION / "analytics" / "billing" / "steps.py",
-    ):
+        *sorted(INTEGRATION.glob("*/*/flow.py")),
+        *sorted(INTEGRATION.glob("*/*/forms.py")),
+    ]
+
+
+def flow_step_ids() -> dict[str, set[str]]:
+    """step_id literals of each flow class: config flow, options flow.
+
+    A class named ``*ConfigFlow`` holds config steps, ``*OptionsFlow`` options
+    steps, and a private base (``_…``) steps of both.
+    """
+    steps: dict[str, set[str]] = {"config": set(), "options": set()}
+    for path in flow_files():
         tree = ast.parse(path.read_text())
         for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-            steps[cls.name] = {
+            ids = {
                 node.value.value
                 for node in ast.walk(cls)
                 if isinstance(node, ast.keyword)
                 and node.arg == "step_id"
                 and isinstance(node.value, ast.Constant)
             }
+            for flow in ("config", "options"):
+                if cls.name.startswith("_") or cls.name.endswith(
+                    f"{flow.capitalize()}Flow"
+                ):
+                    steps[flow] |= ids
     return steps
 
 
 def test_every_flow_step_translated() -> None:
     steps = flow_step_ids()
-    config_steps = steps.pop("IntelergyConfigFlow") | steps.pop(
-        "BillingConfigFlowMixin"
-    )
+    config_steps = steps["config"]
     assert {
         "user",
         "elnet",
@@ -226,7 +239,7 @@ def test_every_flow_step_translated() -> None:
         "billing_tariff",
     } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
-    options_steps = set().union(*steps.values())
+    options_steps = steps["options"]
     assert options_steps == {"elnet", "esp32", "anomaly", "billing", "billing_tariff"}
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
@@ -238,7 +251,7 @@ def test_every_form_field_translated() -> None:
         flow as anomaly_flow,
     )
     from custom_components.intelergy.analytics.billing import (  # noqa: PLC0415
-        flow as billing_flow,
+        forms as billing_flow,
     )
     from custom_components.intelergy.meters.elnet import flow  # noqa: PLC0415
     from custom_components.intelergy.meters.esp32 import (  # noqa: PLC0415
@@ -289,22 +302,16 @@ def test_every_form_field_translated() -> None:
 def test_every_error_and_abort_translated() -> None:
     errors = {
         node.value.value
-        for kind in (
-            "meters/elnet",
-            "meters/shelly",
-            "meters/esp32",
-            "meters/pzem",
-            "analytics/billing",
-        )
-        for node in ast.walk(ast.parse((INTEGRATION / kind / "flow.py").read_text()))
+        for path in flow_files()
+        for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Return | ast.Assign)
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     }
     # The config flow turns this one into an abort.
     assert errors - {"unsupported_device"} == set(strings()["config"]["error"])
-    aborts = (
-        keyword_literals("reason", INTEGRATION / "config_flow.py") | IMPLICIT_ABORTS
+    aborts = IMPLICIT_ABORTS.union(
+        *(keyword_literals("reason", path) for path in flow_files())
     )
     assert aborts == set(strings()["config"]["abort"])
 

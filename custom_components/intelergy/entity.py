@@ -16,10 +16,8 @@ from homeassistant.helpers.update_coordinator import (
     DataUpdateCoordinator,
 )
 
+from .const import CONF_AREA_ID
 from .models import DynamicData, IntelergyConfigEntry
-
-# Entry data key of the flow's "room": the area to put the device in, once.
-CONF_AREA_ID = "area_id"
 
 
 def async_register_device(
@@ -73,10 +71,21 @@ class IntelergyEntity[CoordinatorT: DataUpdateCoordinator[Any]](
         coordinator: CoordinatorT,
         description: EntityDescription,
         device_info: DeviceInfo,
-        unique_id_prefix: str,
+        unique_id_prefix: str | None = None,
     ) -> None:
-        """Describe the entity and tie it to its device."""
+        """Describe the entity and tie it to its device.
+
+        Its unique id is ``<prefix>_<key>``. The prefix is the config entry's unique
+        id (its entry id for an entry without one: billing), unless the caller
+        gives another (a Shelly's channel entities: ``<mac>_<channel>``).
+        """
         super().__init__(coordinator)
+        if unique_id_prefix is None:
+            entry = coordinator.config_entry
+            assert entry is not None  # noqa: S101  (every source's coordinator has one)
+            unique_id_prefix = (
+                entry.entry_id if entry.unique_id is None else entry.unique_id
+            )
         self.entity_description = description
         self._attr_device_info = device_info
         self._attr_unique_id = f"{unique_id_prefix}_{description.key}"

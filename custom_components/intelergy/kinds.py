@@ -1,4 +1,7 @@
-"""Entry kinds: each in its own package (meters/ or analytics/); adding one is its package and a line here."""
+"""Entry kinds: each in its own package (meters/ or analytics/); adding one is its package and a line here.
+
+The order is the order of the "Add entry" menu.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +20,10 @@ from .meters import elnet, esp32, pzem, shelly
 from .models import EntryKind
 
 ENTRY_KINDS: Final[dict[str, EntryKind]] = {
-    KIND_ELNET: elnet.ENTRY_KIND,
     KIND_SHELLY: shelly.ENTRY_KIND,
     KIND_ESP32: esp32.ENTRY_KIND,
     KIND_PZEM: pzem.ENTRY_KIND,
+    KIND_ELNET: elnet.ENTRY_KIND,
     KIND_ANOMALY: anomaly.ENTRY_KIND,
     KIND_BILLING: billing.ENTRY_KIND,
 }

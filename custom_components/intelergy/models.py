@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
@@ -42,19 +42,29 @@ type IntelergyConfigEntry = ConfigEntry[IntelergyData]
 
 @dataclass(frozen=True, slots=True)
 class EntryKind:
-    """How the integration sets up and removes entries of one kind, and its flow steps.
+    """One kind of entry: how it is set up and removed, and its flow steps.
 
-    ``reauth``, ``reconfigure``, ``options``: whether the kind has the step
-    ``<kind>_reauth`` / ``<kind>_reconfigure`` in the config flow and ``<kind>``
-    in the options flow; the flows dispatch on these, and a kind without one
-    aborts with a reason instead of reaching another kind's form.
+    ``config_flow``: a ``ConfigFlow`` mixin holding the kind's steps, each named
+    after the kind (``<kind>``, ``<kind>_confirm``, ``<kind>_reauth``,
+    ``<kind>_reconfigure``, …) plus the discovery step it answers;
+    ``config_flow.py`` composes every kind's mixin. ``reauth``, ``reconfigure``:
+    whether the kind has ``<kind>_reauth`` / ``<kind>_reconfigure``; a kind
+    without one aborts with a reason instead of reaching another kind's form.
+    ``options_flow``: an ``OptionsFlow`` mixin whose ``<kind>`` step edits the
+    entry's options, or None.
     """
 
     setup: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[IntelergyData]]
+    config_flow: type[ConfigFlow]
+    options_flow: type[OptionsFlow] | None = None
     # What a removed entry leaves behind is deleted: its store, by default.
     remove: Callable[[HomeAssistant, IntelergyConfigEntry], Awaitable[None]] | None = (
         None
     )
     reauth: bool = False
     reconfigure: bool = False
-    options: bool = False
+
+    @property
+    def options(self) -> bool:
+        """Whether entries of this kind have options."""
+        return self.options_flow is not None

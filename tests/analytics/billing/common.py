@@ -31,8 +31,6 @@ from custom_components.intelergy.analytics.billing.const import (
 from custom_components.intelergy.const import CONF_KIND, DOMAIN
 from custom_components.intelergy.core.tariff import Slab, Tariff
 
-from .conftest import billing_actions
-
 D = Decimal
 # The issue's tariff: 0-100 kWh at 3.50, 101-300 at 4.50, 301+ at 6.00,
 # 50 a month fixed, 18 % GST.
@@ -147,9 +145,8 @@ def billing_entry(
 
 
 async def setup_integration(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
-    """Intelergy with its billing actions and ``entries`` set up."""
+    """Intelergy (and so its billing actions) with ``entries`` set up."""
     assert await async_setup_component(hass, DOMAIN, {})
-    billing_actions(hass)
     for entry in entries:
         if entry.state is ConfigEntryState.NOT_LOADED:
             assert await hass.config_entries.async_setup(entry.entry_id)

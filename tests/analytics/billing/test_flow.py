@@ -12,7 +12,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from custom_components.intelergy.analytics.billing import flow as billing_flow
+from custom_components.intelergy.analytics.billing import forms as billing_forms
 from custom_components.intelergy.analytics.billing.const import KIND_BILLING
 from custom_components.intelergy.analytics.billing.household import is_energy_total
 from custom_components.intelergy.const import CONF_KIND, DOMAIN
@@ -43,7 +43,7 @@ SLABS = [
 
 
 @pytest.fixture(autouse=True)
-def flows(billing_flows: None, hass: HomeAssistant) -> Generator[None]:
+def flows(hass: HomeAssistant) -> Generator[None]:
     """Billing flows; entries are created without being set up (no recorder)."""
     energy_sensor(hass, "sensor.main")
     energy_sensor(hass, "sensor.plug", unit="Wh", state_class="total")
@@ -230,7 +230,7 @@ async def test_whole_bill_tables_rolling_cycle_and_tou(hass: HomeAssistant) -> N
     assert tariff.tou_bands[0].hours() == (18, 19, 20, 21)
     assert result["options"]["method"] == "trend"
     # The options form shows the same rows back.
-    values = billing_flow.rows_from_options(result["options"])
+    values = billing_forms.rows_from_options(result["options"])
     assert values["tariff_type"] == "tables"
     assert values["slabs"] == rows
     assert values["tou_bands"] == [

@@ -10,7 +10,7 @@ from typing import Any
 
 from homeassistant.helpers import selector
 
-from custom_components.intelergy.analytics.billing import actions, flow
+from custom_components.intelergy.analytics.billing import actions, forms
 from custom_components.intelergy.analytics.billing.descriptions import (
     SENSORS,
     sensor_cost,
@@ -48,16 +48,16 @@ def literals(name: str, path: Path) -> set[str]:
 def test_form_fields_and_errors() -> None:
     config, options = strings()["config"], strings()["options"]
     for steps, name in ((config["step"], True), (options["step"], False)):
-        fields = {str(key) for key in flow.settings_schema(name=name).schema}
+        fields = {str(key) for key in forms.settings_schema(name=name).schema}
         assert fields == set(steps["billing"]["data"])
         assert fields == set(steps["billing"]["data_description"])
-        for schema in (flow.TARIFF_SCHEMA, flow.TABLES_SCHEMA):
+        for schema in (forms.TARIFF_SCHEMA, forms.TABLES_SCHEMA):
             rows = {str(key) for key in schema.schema}
             assert rows == set(steps["billing_tariff"]["data"])
             assert rows == set(steps["billing_tariff"]["data_description"])
     errors = {
         node.value.value
-        for node in ast.walk(ast.parse((PACKAGE / "flow.py").read_text()))
+        for node in ast.walk(ast.parse((PACKAGE / "forms.py").read_text()))
         if isinstance(node, ast.Assign)
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
@@ -69,7 +69,7 @@ def test_form_fields_and_errors() -> None:
 
 def test_selectors() -> None:
     translated = strings()["selector"]
-    for rows in (flow.SLAB_ROWS, flow.TABLE_ROWS, flow.TOU_ROWS):
+    for rows in (forms.SLAB_ROWS, forms.TABLE_ROWS, forms.TOU_ROWS):
         config = rows.config
         assert set(config["fields"]) == set(
             translated[config["translation_key"]]["fields"]
@@ -82,7 +82,7 @@ def test_selectors() -> None:
         ("billing_group_by", set(actions.GROUPS)),
     ):
         assert set(translated[key]["options"]) == options
-    assert isinstance(flow.SLAB_ROWS, selector.ObjectSelector)
+    assert isinstance(forms.SLAB_ROWS, selector.ObjectSelector)
 
 
 def test_entities_and_exceptions() -> None:

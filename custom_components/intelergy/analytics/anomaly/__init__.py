@@ -22,6 +22,7 @@ from ...models import EntryKind, IntelergyConfigEntry
 from ...storage import EntryStore
 from .const import CONF_POWER_ENTITY, SAVE_DELAY
 from .entity import BASELINE, PROBLEM, AnomalyProblem, BaselineSensor
+from .flow import AnomalyConfigFlow, AnomalyOptionsFlow
 from .monitor import AnomalyMonitor
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
@@ -87,7 +88,11 @@ async def async_setup_source(
     return AnomalyMonitorData(monitor, device, info)
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, options=True)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source,
+    config_flow=AnomalyConfigFlow,
+    options_flow=AnomalyOptionsFlow,
+)
 
 
 @callback

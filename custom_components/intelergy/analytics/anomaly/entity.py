@@ -10,18 +10,14 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import EntityCategory, UnitOfPower
+from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
 
+from ...quantities import QUANTITIES
 from .monitor import AnomalyMonitor
 
 PROBLEM = BinarySensorEntityDescription(
@@ -29,13 +25,11 @@ PROBLEM = BinarySensorEntityDescription(
     translation_key="anomaly",
     device_class=BinarySensorDeviceClass.PROBLEM,
 )
+# A power like every source's, in whole watts.
 BASELINE = SensorEntityDescription(
+    **(QUANTITIES["power"] | {"suggested_display_precision": 0}),
     key="baseline",
     translation_key="baseline",
-    device_class=SensorDeviceClass.POWER,
-    state_class=SensorStateClass.MEASUREMENT,
-    native_unit_of_measurement=UnitOfPower.WATT,
-    suggested_display_precision=0,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
 # Which anomaly the problem sensor describes when several are active.

@@ -1,13 +1,16 @@
-"""Anomaly monitor config-flow pieces: which sensors, and the detector's settings."""
+"""Anomaly monitor config-flow steps: which sensors (or an offered one), and options."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers import selector
 import probatio
 
+from ...const import CONF_KIND, KIND_ANOMALY
+from ...flow_helpers import KindOptionsFlow, number_box
 from .const import (
     CONF_CURRENT_ENTITY,
     CONF_CURRENT_MAX,
@@ -29,15 +32,6 @@ def _sensor(device_class: SensorDeviceClass) -> selector.EntitySelector:
     return selector.EntitySelector(
         selector.EntitySelectorConfig(domain="sensor", device_class=device_class.value)
     )
-
-
-def _number(low: float, high: float, step: float, unit: str | None = None) -> Any:
-    config = selector.NumberSelectorConfig(
-        min=low, max=high, step=step, mode=selector.NumberSelectorMode.BOX
-    )
-    if unit:
-        config["unit_of_measurement"] = unit
-    return selector.NumberSelector(config)
 
 
 USER_SCHEMA: Final = probatio.Schema(
@@ -62,31 +56,33 @@ DEFAULTS: Final[dict[str, float]] = {
 }
 OPTIONS_SCHEMA: Final = probatio.Schema(
     {
-        probatio.Required(CONF_K, default=DEFAULTS[CONF_K]): _number(1.1, 20, 0.1, "x"),
-        probatio.Required(CONF_MIN_WATTS, default=DEFAULTS[CONF_MIN_WATTS]): _number(
+        probatio.Required(CONF_K, default=DEFAULTS[CONF_K]): number_box(
+            1.1, 20, 0.1, "x"
+        ),
+        probatio.Required(CONF_MIN_WATTS, default=DEFAULTS[CONF_MIN_WATTS]): number_box(
             0, 100000, 1, "W"
         ),
-        probatio.Required(CONF_DEBOUNCE, default=DEFAULTS[CONF_DEBOUNCE]): _number(
+        probatio.Required(CONF_DEBOUNCE, default=DEFAULTS[CONF_DEBOUNCE]): number_box(
             0, 3600, 1, "s"
         ),
         probatio.Required(
             CONF_MAX_RUN_MINUTES, default=DEFAULTS[CONF_MAX_RUN_MINUTES]
-        ): _number(0, 10080, 1, "min"),
-        probatio.Required(CONF_RUN_FACTOR, default=DEFAULTS[CONF_RUN_FACTOR]): _number(
-            1.1, 100, 0.1, "x"
-        ),
+        ): number_box(0, 10080, 1, "min"),
+        probatio.Required(
+            CONF_RUN_FACTOR, default=DEFAULTS[CONF_RUN_FACTOR]
+        ): number_box(1.1, 100, 0.1, "x"),
         probatio.Required(
             CONF_VOLTAGE_LOW, default=DEFAULTS[CONF_VOLTAGE_LOW]
-        ): _number(0, 1000, 1, "V"),
+        ): number_box(0, 1000, 1, "V"),
         probatio.Required(
             CONF_VOLTAGE_HIGH, default=DEFAULTS[CONF_VOLTAGE_HIGH]
-        ): _number(0, 1000, 1, "V"),
+        ): number_box(0, 1000, 1, "V"),
         probatio.Required(
             CONF_CURRENT_MAX, default=DEFAULTS[CONF_CURRENT_MAX]
-        ): _number(0, 1000, 0.1, "A"),
+        ): number_box(0, 1000, 0.1, "A"),
         probatio.Required(
             CONF_DAILY_FACTOR, default=DEFAULTS[CONF_DAILY_FACTOR]
-        ): _number(1.1, 100, 0.1, "x"),
+        ): number_box(1.1, 100, 0.1, "x"),
     }
 )
 
@@ -94,3 +90,69 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
 def options_with_defaults(options: dict[str, Any]) -> dict[str, Any]:
     """The entry's options, defaults filled in, for the options form."""
     return {key: options.get(key, value) for key, value in DEFAULTS.items()}
+
+
+class AnomalyConfigFlow(ConfigFlow):
+    """Steps of an anomaly monitor: a sensor picked, or one offered by discovery."""
+
+    _monitor: dict[str, Any]
+
+    async def async_step_anomaly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The power sensor to watch (any integration's)."""
+        if user_input is not None:
+            return await self._async_create_monitor(user_input)
+        return self.async_show_form(step_id="anomaly", data_schema=USER_SCHEMA)
+
+    async def async_step_integration_discovery(
+        self, discovery_info: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """An Intelergy power sensor without a monitor: offer one."""
+        await self.async_set_unique_id(f"anomaly:{discovery_info[CONF_POWER_ENTITY]}")
+        self._abort_if_unique_id_configured()
+        self._monitor = dict(discovery_info)
+        state = self.hass.states.get(discovery_info[CONF_POWER_ENTITY])
+        self.context["title_placeholders"] = {
+            "name": state.name if state else discovery_info[CONF_POWER_ENTITY]
+        }
+        return await self.async_step_anomaly_confirm()
+
+    async def async_step_anomaly_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a monitor offered for an Intelergy device."""
+        if user_input is not None:
+            return await self._async_create_monitor(self._monitor)
+        return self.async_show_form(
+            step_id="anomaly_confirm",
+            data_schema=CONFIRM_SCHEMA,
+            description_placeholders=dict(self.context["title_placeholders"]),
+        )
+
+    async def _async_create_monitor(self, data: dict[str, Any]) -> ConfigFlowResult:
+        power = data[CONF_POWER_ENTITY]
+        # A monitor added by hand replaces the one offered for the same sensor.
+        await self.async_set_unique_id(f"anomaly:{power}", raise_on_progress=False)
+        self._abort_if_unique_id_configured()
+        state = self.hass.states.get(power)
+        return self.async_create_entry(
+            title=f"Anomalies: {state.name if state else power}",
+            data={CONF_KIND: KIND_ANOMALY, **{k: v for k, v in data.items() if v}},
+            options=options_with_defaults({}),
+        )
+
+
+class AnomalyOptionsFlow(KindOptionsFlow):
+    """A monitor's detector thresholds."""
+
+    async def async_step_anomaly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The detectors' thresholds."""
+        return self._options_form(
+            step_id="anomaly",
+            schema=OPTIONS_SCHEMA,
+            values=options_with_defaults(dict(self.config_entry.options)),
+            user_input=user_input,
+        )

@@ -28,6 +28,7 @@ from .const import CONF_ENTITIES
 from .coordinator import BillingCoordinator
 from .descriptions import SENSORS, sensor_cost
 from .entity import BillingSensor
+from .flow import BillingConfigFlow, BillingOptionsFlow
 from .household import household, meters
 from .statistics import recorder_loaded
 
@@ -143,4 +144,8 @@ def _follow_renames(
     return async_track_entity_registry_updated_event(hass, entity_ids, _renamed)
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, options=True)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source,
+    config_flow=BillingConfigFlow,
+    options_flow=BillingOptionsFlow,
+)

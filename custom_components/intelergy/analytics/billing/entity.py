@@ -27,9 +27,7 @@ class BillingSensor(IntelergyEntity[BillingCoordinator], SensorEntity):
         device_info: DeviceInfo,
     ) -> None:
         """Monetary sensors are in the tariff's currency."""
-        super().__init__(
-            coordinator, description, device_info, coordinator.config_entry.entry_id
-        )
+        super().__init__(coordinator, description, device_info)
         if description.monetary:
             self._attr_native_unit_of_measurement = (
                 coordinator.household.tariff.currency

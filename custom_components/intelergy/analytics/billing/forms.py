@@ -1,4 +1,4 @@
-"""Billing config-flow pieces: the forms, and tariff <-> form rows.
+"""Billing forms: their schemas and checks, and tariff <-> form rows.
 
 Two steps, in the config flow and the options flow alike:
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.core import HomeAssistant
@@ -28,6 +28,7 @@ import probatio
 
 from ...core.prediction import Method
 from ...core.tariff import Slab, Tariff, TariffDecreasesError, TariffError
+from ...flow_helpers import number_box, whole_number
 from .const import (
     CONF_CURRENCY,
     CONF_CYCLE_ANCHOR,
@@ -74,22 +75,6 @@ SETTINGS: Final = (
 )
 
 
-def _number(
-    low: float,
-    high: float | None = None,
-    step: float | Literal["any"] = "any",
-    unit: str = "",
-) -> selector.NumberSelector:
-    config = selector.NumberSelectorConfig(
-        min=low, step=step, mode=selector.NumberSelectorMode.BOX
-    )
-    if high is not None:
-        config["max"] = high
-    if unit:
-        config["unit_of_measurement"] = unit
-    return selector.NumberSelector(config)
-
-
 def _select(options: Iterable[str], key: str | None = None) -> selector.SelectSelector:
     config = selector.SelectSelectorConfig(
         options=list(options), mode=selector.SelectSelectorMode.DROPDOWN
@@ -97,10 +82,6 @@ def _select(options: Iterable[str], key: str | None = None) -> selector.SelectSe
     if key:
         config["translation_key"] = key
     return selector.SelectSelector(config)
-
-
-def _whole(low: int, high: int) -> Any:
-    return probatio.All(_number(low, high, 1), probatio.Coerce(int))
 
 
 def _rows(translation_key: str, fields: dict[str, Any]) -> selector.ObjectSelector:
@@ -114,13 +95,13 @@ def _rows(translation_key: str, fields: dict[str, Any]) -> selector.ObjectSelect
     )
 
 
-_UPTO: Final = {"selector": _number(0, unit="kWh")}
-_RATE: Final = {"selector": _number(0), "required": True}
+_UPTO: Final = {"selector": number_box(0, unit="kWh")}
+_RATE: Final = {"selector": number_box(0), "required": True}
 SLAB_ROWS: Final = _rows("billing_slab", {ROW_UPTO: _UPTO, ROW_RATE: _RATE})
 TABLE_ROWS: Final = _rows(
     "billing_table_slab",
     {
-        ROW_TABLE_UPTO: {"selector": _number(0, unit="kWh")},
+        ROW_TABLE_UPTO: {"selector": number_box(0, unit="kWh")},
         ROW_UPTO: _UPTO,
         ROW_RATE: _RATE,
     },
@@ -129,8 +110,8 @@ TOU_ROWS: Final = _rows(
     "billing_tou_band",
     {
         ROW_NAME: {"selector": selector.TextSelector(), "required": True},
-        ROW_START: {"selector": _number(0, 23, 1), "required": True},
-        ROW_END: {"selector": _number(1, 24, 1), "required": True},
+        ROW_START: {"selector": number_box(0, 23, 1), "required": True},
+        ROW_END: {"selector": number_box(1, 24, 1), "required": True},
         ROW_RATE: _RATE,
     },
 )
@@ -180,16 +161,18 @@ def settings_schema(
         probatio.Required(CONF_CYCLE_TYPE, default=CYCLE_MONTHLY): _select(
             (CYCLE_MONTHLY, CYCLE_ROLLING), "billing_cycle_type"
         ),
-        probatio.Required(CONF_CYCLE_DAY, default=1): _whole(1, 31),
-        probatio.Required(CONF_CYCLE_DAYS, default=DEFAULT_CYCLE_DAYS): _whole(1, 366),
+        probatio.Required(CONF_CYCLE_DAY, default=1): whole_number(1, 31),
+        probatio.Required(CONF_CYCLE_DAYS, default=DEFAULT_CYCLE_DAYS): whole_number(
+            1, 366
+        ),
         probatio.Optional(CONF_CYCLE_ANCHOR): selector.DateSelector(),
         probatio.Required(CONF_TARIFF_TYPE, default=TARIFF_SLABS): _select(
             (TARIFF_SLABS, TARIFF_TABLES), "billing_tariff_type"
         ),
-        probatio.Required(CONF_FIXED_CHARGE, default=0): _number(0),
-        probatio.Required(CONF_FIXED_PER_KW, default=0): _number(0),
-        probatio.Required(CONF_SANCTIONED_KW, default=0): _number(0, unit="kW"),
-        probatio.Required(CONF_TAX_PERCENT, default=0): _number(0, 100, unit="%"),
+        probatio.Required(CONF_FIXED_CHARGE, default=0): number_box(0),
+        probatio.Required(CONF_FIXED_PER_KW, default=0): number_box(0),
+        probatio.Required(CONF_SANCTIONED_KW, default=0): number_box(0, unit="kW"),
+        probatio.Required(CONF_TAX_PERCENT, default=0): number_box(0, 100, unit="%"),
         probatio.Required(CONF_METHOD, default=DEFAULT_METHOD): _select(
             [str(method) for method in Method], "billing_method"
         ),

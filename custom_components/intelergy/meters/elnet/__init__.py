@@ -18,6 +18,7 @@ from .const import CONF_TOKEN, CONF_URL
 from .coordinator import ElnetCoordinator, create_client
 from .descriptions import BINARY_SENSORS, SENSORS
 from .entity import ElnetBinarySensor, ElnetSensor
+from .flow import ElnetConfigFlow, ElnetOptionsFlow
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
 
@@ -95,7 +96,8 @@ async def async_setup_source(
 
 ENTRY_KIND: Final = EntryKind(
     setup=async_setup_source,
+    config_flow=ElnetConfigFlow,
+    options_flow=ElnetOptionsFlow,
     reauth=True,
     reconfigure=True,
-    options=True,
 )

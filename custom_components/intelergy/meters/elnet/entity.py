@@ -25,12 +25,7 @@ class ElnetSensor(IntelergyEntity[ElnetCoordinator], SensorEntity):
         device_info: DeviceInfo,
     ) -> None:
         """Monetary sensors are in Home Assistant's configured currency."""
-        super().__init__(
-            coordinator,
-            description,
-            device_info,
-            str(coordinator.config_entry.unique_id),
-        )
+        super().__init__(coordinator, description, device_info)
         if description.device_class is SensorDeviceClass.MONETARY:
             self._attr_native_unit_of_measurement = coordinator.hass.config.currency
 
@@ -51,20 +46,6 @@ class ElnetBinarySensor(IntelergyEntity[ElnetCoordinator], BinarySensorEntity):
     """A flag of the ELNET account."""
 
     entity_description: ElnetBinarySensorDescription
-
-    def __init__(
-        self,
-        coordinator: ElnetCoordinator,
-        description: ElnetBinarySensorDescription,
-        device_info: DeviceInfo,
-    ) -> None:
-        """Tie the flag to the meter's device."""
-        super().__init__(
-            coordinator,
-            description,
-            device_info,
-            str(coordinator.config_entry.unique_id),
-        )
 
     @property
     def is_on(self) -> bool:

@@ -24,7 +24,7 @@ from .const import CONF_DEVICE_ID, CONF_FIELDS, CONF_PREFIX, CONF_RELAYS
 from .coordinator import Esp32Coordinator
 from .descriptions import ALWAYS, SENSORS, relay_description
 from .entity import MeterRelay, MeterSensor
-from .flow import valid_prefix
+from .flow import Esp32ConfigFlow, Esp32OptionsFlow, valid_prefix
 
 PLATFORMS: Final = (Platform.SENSOR, Platform.SWITCH)
 
@@ -183,4 +183,9 @@ def _check_topics(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
     )
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, reconfigure=True, options=True)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source,
+    config_flow=Esp32ConfigFlow,
+    options_flow=Esp32OptionsFlow,
+    reconfigure=True,
+)

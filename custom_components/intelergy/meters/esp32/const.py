@@ -8,8 +8,6 @@ CONF_DEVICE_ID: Final = "device_id"
 CONF_PREFIX: Final = "prefix"
 CONF_INTERVAL: Final = "interval"
 CONF_RELAYS: Final = "relays"
-CONF_ROOM: Final = "room"
-CONF_AREA_ID: Final = "area_id"
 # Fields the meter has reported so far: their sensors are created at set-up.
 CONF_FIELDS: Final = "fields"
 

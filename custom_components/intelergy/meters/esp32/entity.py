@@ -15,21 +15,10 @@ from .descriptions import MeterSensorDescription
 
 
 class MeterEntity(IntelergyEntity[Esp32Coordinator]):
-    """Available while the meter is (its Last Will, its telemetry, the broker)."""
+    """Available while the meter is (its Last Will, its telemetry, the broker).
 
-    def __init__(
-        self,
-        coordinator: Esp32Coordinator,
-        description: EntityDescription,
-        device_info: DeviceInfo,
-    ) -> None:
-        """Unique id ``<prefix>/<device_id>_<key>``."""
-        super().__init__(
-            coordinator,
-            description,
-            device_info,
-            str(coordinator.config_entry.unique_id),
-        )
+    Unique id ``<prefix>/<device_id>_<key>`` (the entry's unique id).
+    """
 
     @property
     def available(self) -> bool:

@@ -18,6 +18,7 @@ from ...storage import EntryStore
 from .coordinator import PzemCoordinator, create_client
 from .descriptions import ALARM, SENSORS
 from .entity import PzemAlarm, PzemSensor
+from .flow import PzemConfigFlow
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
 MANUFACTURER: Final = "Peacefair"
@@ -78,4 +79,6 @@ async def async_setup_source(
     return PzemSource(coordinator, info)
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, reconfigure=True)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source, config_flow=PzemConfigFlow, reconfigure=True
+)

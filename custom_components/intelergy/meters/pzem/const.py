@@ -11,8 +11,6 @@ CONF_PORT: Final = "port"
 CONF_SERIAL_PORT: Final = "serial_port"
 CONF_BAUDRATE: Final = "baudrate"
 CONF_SLAVE: Final = "slave"
-CONF_ROOM: Final = "room"
-CONF_AREA_ID: Final = "area_id"
 
 # The seed meters publish every 10 s; a PZEM answers in ~100 ms at 9600 baud.
 SCAN_INTERVAL: Final = timedelta(seconds=10)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.sensor import SensorEntity
-from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
 
 from ...entity import IntelergyEntity
 from .coordinator import PzemCoordinator
@@ -14,20 +12,6 @@ from .descriptions import PzemSensorDescription
 
 class PzemEntity(IntelergyEntity[PzemCoordinator]):
     """An entity of the meter; unique id ``<entry unique id>_<key>``."""
-
-    def __init__(
-        self,
-        coordinator: PzemCoordinator,
-        description: EntityDescription,
-        device_info: DeviceInfo,
-    ) -> None:
-        """Tie the entity to the meter's device."""
-        super().__init__(
-            coordinator,
-            description,
-            device_info,
-            str(coordinator.config_entry.unique_id),
-        )
 
 
 class PzemSensor(PzemEntity, SensorEntity):

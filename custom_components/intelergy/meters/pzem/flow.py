@@ -1,36 +1,25 @@
-"""PZEM config-flow pieces: schemas and the check-by-reading."""
+"""PZEM-004T config-flow steps: serial or network, checked by a reading; reconfigure."""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers import selector
 import probatio
 
-from ...const import LOGGER
+from ...const import CONF_KIND, CONF_ROOM, KIND_PZEM, LOGGER
 from ...core.pzem.client import PzemConnectionError, PzemError, PzemReading, Transport
+from ...flow_helpers import ROOM_FIELD, whole_number, with_area
 from .const import (
     CONF_BAUDRATE,
     CONF_HOST,
     CONF_PORT,
-    CONF_ROOM,
     CONF_SERIAL_PORT,
     CONF_SLAVE,
     CONF_TRANSPORT,
 )
 from .coordinator import create_client
-
-
-def _box(low: int, high: int) -> Any:
-    return probatio.All(
-        selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=low, max=high, step=1, mode=selector.NumberSelectorMode.BOX
-            )
-        ),
-        probatio.Coerce(int),
-    )
-
 
 TRANSPORT_SCHEMA: Final = probatio.Schema(
     {
@@ -45,14 +34,14 @@ TRANSPORT_SCHEMA: Final = probatio.Schema(
         )
     }
 )
-SLAVE_AND_ROOM: Final = {
-    probatio.Required(CONF_SLAVE, default=1): _box(1, 247),
-    probatio.Optional(CONF_ROOM): selector.TextSelector(),
+SLAVE_AND_ROOM: Final[dict[Any, Any]] = {
+    probatio.Required(CONF_SLAVE, default=1): whole_number(1, 247),
+    **ROOM_FIELD,
 }
 NETWORK_SCHEMA: Final = probatio.Schema(
     {
         probatio.Required(CONF_HOST): selector.TextSelector(),
-        probatio.Required(CONF_PORT, default=502): _box(1, 65535),
+        probatio.Required(CONF_PORT, default=502): whole_number(1, 65535),
         **SLAVE_AND_ROOM,
     }
 )
@@ -61,7 +50,7 @@ SERIAL_SCHEMA: Final = probatio.Schema(
         probatio.Required(
             CONF_SERIAL_PORT, default="/dev/ttyUSB0"
         ): selector.TextSelector(),
-        probatio.Required(CONF_BAUDRATE, default=9600): _box(1200, 115200),
+        probatio.Required(CONF_BAUDRATE, default=9600): whole_number(1200, 115200),
         **SLAVE_AND_ROOM,
     }
 )
@@ -70,15 +59,15 @@ SERIAL_SCHEMA: Final = probatio.Schema(
 RECONFIGURE_NETWORK: Final = probatio.Schema(
     {
         probatio.Required(CONF_HOST): selector.TextSelector(),
-        probatio.Required(CONF_PORT): _box(1, 65535),
-        probatio.Required(CONF_SLAVE): _box(1, 247),
+        probatio.Required(CONF_PORT): whole_number(1, 65535),
+        probatio.Required(CONF_SLAVE): whole_number(1, 247),
     }
 )
 RECONFIGURE_SERIAL: Final = probatio.Schema(
     {
         probatio.Required(CONF_SERIAL_PORT): selector.TextSelector(),
-        probatio.Required(CONF_BAUDRATE): _box(1200, 115200),
-        probatio.Required(CONF_SLAVE): _box(1, 247),
+        probatio.Required(CONF_BAUDRATE): whole_number(1200, 115200),
+        probatio.Required(CONF_SLAVE): whole_number(1, 247),
     }
 )
 
@@ -107,3 +96,98 @@ def unique_id(data: dict[str, Any]) -> str:
     if data[CONF_TRANSPORT] == Transport.SERIAL:
         return f"serial:{data[CONF_SERIAL_PORT]}:{data[CONF_SLAVE]}"
     return f"{data[CONF_HOST]}:{data[CONF_PORT]}:{data[CONF_SLAVE]}"
+
+
+class PzemConfigFlow(ConfigFlow):
+    """Steps of a PZEM-004T: how it is wired, where, and a new address later."""
+
+    _transport: str = Transport.TCP.value
+
+    async def async_step_pzem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How the meter is wired (serial adapter or a TCP gateway)."""
+        if user_input is not None:
+            self._transport = user_input[CONF_TRANSPORT]
+            if self._transport == Transport.SERIAL:
+                return await self.async_step_pzem_serial()
+            return await self.async_step_pzem_network()
+        return self.async_show_form(step_id="pzem", data_schema=TRANSPORT_SCHEMA)
+
+    async def async_step_pzem_network(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """PZEM behind a Modbus TCP or RTU-over-TCP gateway."""
+        return await self._async_pzem_form(
+            step_id="pzem_network", schema=NETWORK_SCHEMA, user_input=user_input
+        )
+
+    async def async_step_pzem_serial(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """PZEM on a serial port (USB-RS485 / TTL adapter)."""
+        return await self._async_pzem_form(
+            step_id="pzem_serial", schema=SERIAL_SCHEMA, user_input=user_input
+        )
+
+    async def _async_pzem_form(
+        self,
+        *,
+        step_id: str,
+        schema: probatio.Schema,
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        """Validate by reading the meter once; create the entry."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_TRANSPORT: self._transport, **user_input}
+            room = data.pop(CONF_ROOM, None)
+            result = await async_validate(data)
+            if isinstance(result, str):
+                errors["base"] = result
+            else:
+                await self.async_set_unique_id(unique_id(data))
+                self._abort_if_unique_id_configured()
+                where = (
+                    data[CONF_SERIAL_PORT]
+                    if self._transport == Transport.SERIAL
+                    else f"{data[CONF_HOST]}:{data[CONF_PORT]}"
+                )
+                return self.async_create_entry(
+                    title=f"PZEM-004T {where} #{data[CONF_SLAVE]}",
+                    data={CONF_KIND: KIND_PZEM, **with_area(self.hass, data, room)},
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def async_step_pzem_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A new address, port or slave (the same transport)."""
+        entry = self._get_reconfigure_entry()
+        serial = entry.data[CONF_TRANSPORT] == Transport.SERIAL
+        schema = RECONFIGURE_SERIAL if serial else RECONFIGURE_NETWORK
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            result = await async_validate(data)
+            if isinstance(result, str):
+                errors["base"] = result
+            else:
+                new_id = unique_id(data)
+                if new_id != entry.unique_id:
+                    await self.async_set_unique_id(new_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=new_id, data=data
+                )
+        return self.async_show_form(
+            step_id="pzem_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from aioshelly.const import DEVICES
 from aioshelly.exceptions import ShellyError
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
@@ -24,6 +23,7 @@ from .coordinator import (
     Gen1Backend,
     RpcBackend,
     ShellyCoordinator,
+    model_name,
 )
 from .descriptions import (
     CHANNEL_BINARY_SENSORS,
@@ -41,14 +41,9 @@ from .entity import (
     ShellyDeviceSensor,
     ShellySwitch,
 )
+from .flow import ShellyConfigFlow
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH)
-
-
-def model_name(model: str) -> str:
-    """Shelly's marketing name for a model id (the id when aioshelly does not know it)."""
-    device = DEVICES.get(model)
-    return device.name if device else model
 
 
 def device_info(identity: DeviceIdentity, host: str, port: int) -> DeviceInfo:
@@ -202,4 +197,9 @@ async def async_setup_source(
     return ShellySource(coordinator, info)
 
 
-ENTRY_KIND: Final = EntryKind(setup=async_setup_source, reauth=True, reconfigure=True)
+ENTRY_KIND: Final = EntryKind(
+    setup=async_setup_source,
+    config_flow=ShellyConfigFlow,
+    reauth=True,
+    reconfigure=True,
+)

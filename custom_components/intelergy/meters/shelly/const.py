@@ -11,8 +11,6 @@ CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105 (a key, not a secret)
 CONF_GEN: Final = "gen"
 # One-shot: the area chosen in the flow's "room" field, applied at first set-up.
-CONF_AREA_ID: Final = "area_id"
-CONF_ROOM: Final = "room"
 
 DEFAULT_PORT: Final = 80
 # Gen2+ devices log in as "admin" only.

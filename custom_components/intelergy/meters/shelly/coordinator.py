@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, override
 
 from aioshelly.common import ConnectionOptions, get_info
+from aioshelly.const import DEVICES
 from aioshelly.exceptions import InvalidAuthError, MacAddressMismatchError, ShellyError
 from aioshelly.rpc_device import RpcDevice, RpcUpdateType
 from homeassistant.config_entries import ConfigEntry
@@ -58,6 +59,12 @@ def counter_spec(model: str | None) -> CounterSpec:
         MAX_POWER_W.get(model or "", DEFAULT_MAX_POWER_W),
         wh_per_unit=1.0,
     )
+
+
+def model_name(model: str) -> str:
+    """Shelly's marketing name for a model id (the id when aioshelly does not know it)."""
+    device = DEVICES.get(model)
+    return device.name if device else model
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Shelly config-flow pieces: schemas, the probe and the full connection check."""
+"""Shelly config-flow steps: by host or zeroconf, credentials, reauth, reconfigure."""
 
 from __future__ import annotations
 
@@ -12,32 +12,27 @@ from aioshelly.exceptions import (
     MacAddressMismatchError,
     ShellyError,
 )
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, device_registry as dr, selector
+from homeassistant.helpers import device_registry as dr, selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
-from ...const import LOGGER
+from ...const import CONF_KIND, CONF_ROOM, KIND_SHELLY, LOGGER
 from ...core.shelly.client import StatusError
+from ...flow_helpers import ROOM_FIELD, whole_number, with_area
 from .const import (
     CONF_GEN,
     CONF_HOST,
     CONF_PASSWORD,
     CONF_PORT,
-    CONF_ROOM,
     CONF_USERNAME,
     DEFAULT_PORT,
 )
-from .coordinator import DeviceIdentity, Gen1Backend, RpcBackend
+from .coordinator import DeviceIdentity, Gen1Backend, RpcBackend, model_name
 
-PORT_SELECTOR: Final = probatio.All(
-    selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-        )
-    ),
-    probatio.Coerce(int),
-)
+PORT_SELECTOR: Final = whole_number(1, 65535)
 PASSWORD_SELECTOR: Final = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
 )
@@ -45,7 +40,6 @@ HOST_FIELDS: Final = {
     probatio.Required(CONF_HOST): selector.TextSelector(),
     probatio.Required(CONF_PORT, default=DEFAULT_PORT): PORT_SELECTOR,
 }
-ROOM_FIELD: Final = {probatio.Optional(CONF_ROOM): selector.TextSelector()}
 USER_SCHEMA: Final = probatio.Schema({**HOST_FIELDS, **ROOM_FIELD})
 RECONFIGURE_SCHEMA: Final = probatio.Schema(HOST_FIELDS)
 
@@ -146,8 +140,191 @@ async def async_connect(
         await backend.shutdown()
 
 
-def area_for_room(hass: HomeAssistant, room: str | None) -> str | None:
-    """The id of the area called ``room``, created when missing."""
-    if not room or not room.strip():
-        return None
-    return ar.async_get(hass).async_get_or_create(room.strip()).id
+class ShellyConfigFlow(ConfigFlow):
+    """Steps of a Shelly: by host, found by zeroconf, its login, reauth, reconfigure."""
+
+    _probe: Probe
+    _room: str | None = None
+
+    async def async_step_shelly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Shelly by host: reach it, detect its generation, ask for a password if set."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            probe = await async_probe(
+                self.hass, user_input[CONF_HOST], user_input[CONF_PORT]
+            )
+            if isinstance(probe, str):
+                errors["base"] = probe
+            else:
+                await self.async_set_unique_id(probe.mac)
+                self._abort_if_unique_id_configured()
+                self._probe = probe
+                self._room = user_input.get(CONF_ROOM)
+                if probe.auth:
+                    return await self.async_step_shelly_credentials()
+                if result := await self._async_create_shelly({}, errors):
+                    return result
+        return self.async_show_form(
+            step_id="shelly",
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_shelly_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The device has a login: its credentials."""
+        errors: dict[str, str] = {}
+        if user_input is not None and (
+            result := await self._async_create_shelly(user_input, errors)
+        ):
+            return result
+        return self.async_show_form(
+            step_id="shelly_credentials",
+            data_schema=credentials_schema(self._probe.gen, room=False),
+            errors=errors,
+            description_placeholders=self._shelly_placeholders(),
+        )
+
+    async def async_step_zeroconf(
+        self, discovery_info: ZeroconfServiceInfo
+    ) -> ConfigFlowResult:
+        """A Shelly announced itself: known devices get their new address."""
+        if discovery_info.ip_address.version != 4:
+            return self.async_abort(reason="ipv6_not_supported")
+        probe = await async_probe(
+            self.hass, discovery_info.host, discovery_info.port or DEFAULT_PORT
+        )
+        if isinstance(probe, str):
+            return self.async_abort(reason="cannot_connect")
+        await self.async_set_unique_id(probe.mac)
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: probe.host, CONF_PORT: probe.port}
+        )
+        self._probe = probe
+        self._room = None
+        if not probe.auth:
+            # Without a login the device can be checked now: a Shelly with no
+            # metered relay (a sensor, a dimmer) is not offered at all.
+            identity = await async_connect(self.hass, probe, probe.data({}))
+            if isinstance(identity, str):
+                return self._shelly_abort(identity)
+        self.context["title_placeholders"] = {
+            "name": probe.name or discovery_info.name.split(".", 1)[0]
+        }
+        return await self.async_step_shelly_confirm()
+
+    async def async_step_shelly_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a discovered device (and give its password when it has one)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._room = user_input.get(CONF_ROOM)
+            if (
+                result := await self._async_create_shelly(user_input, errors)
+            ) is not None:
+                return result
+        return self.async_show_form(
+            step_id="shelly_confirm",
+            data_schema=confirm_schema(self._probe),
+            errors=errors,
+            description_placeholders=self._shelly_placeholders(),
+        )
+
+    async def async_step_shelly_reauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The device's login changed."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        probe = await async_probe(
+            self.hass, entry.data[CONF_HOST], entry.data[CONF_PORT]
+        )
+        if isinstance(probe, str):
+            return self.async_abort(reason="cannot_connect")
+        self._probe = probe
+        if user_input is not None:
+            await self.async_set_unique_id(probe.mac)
+            self._abort_if_unique_id_mismatch(reason="another_device")
+            data = probe.data(user_input)
+            identity = await async_connect(self.hass, probe, data)
+            if isinstance(identity, str):
+                errors["base"] = identity
+            else:
+                return self.async_update_reload_and_abort(
+                    entry, data=data | {CONF_KIND: KIND_SHELLY}
+                )
+        return self.async_show_form(
+            step_id="shelly_reauth",
+            data_schema=credentials_schema(probe.gen, room=False),
+            errors=errors,
+            description_placeholders=self._shelly_placeholders(),
+        )
+
+    async def async_step_shelly_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A new address for the same device (another device is refused)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            probe = await async_probe(
+                self.hass, user_input[CONF_HOST], user_input[CONF_PORT]
+            )
+            if isinstance(probe, str):
+                errors["base"] = probe
+            else:
+                await self.async_set_unique_id(probe.mac)
+                self._abort_if_unique_id_mismatch(reason="another_device")
+                data = {**entry.data, CONF_HOST: probe.host, CONF_PORT: probe.port}
+                identity = await async_connect(self.hass, probe, data)
+                if isinstance(identity, str):
+                    errors["base"] = identity
+                else:
+                    return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="shelly_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                RECONFIGURE_SCHEMA, user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
+
+    def _shelly_abort(self, reason: str) -> ConfigFlowResult:
+        """Abort a discovery or set-up that cannot go on (an error key as reason)."""
+        if reason == "unsupported_device":
+            return self.async_abort(
+                reason="unsupported_device",
+                description_placeholders={"model": model_name(self._probe.model)},
+            )
+        return self.async_abort(reason="cannot_connect")
+
+    def _shelly_placeholders(self) -> dict[str, str]:
+        probe = self._probe
+        return {
+            "model": model_name(probe.model),
+            "name": probe.name or probe.mac,
+            "host": probe.host
+            if probe.port == DEFAULT_PORT
+            else f"{probe.host}:{probe.port}",
+        }
+
+    async def _async_create_shelly(
+        self, credentials: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Connect with ``credentials``; create the entry, or fill ``errors``."""
+        probe = self._probe
+        data = probe.data(credentials)
+        identity = await async_connect(self.hass, probe, data)
+        if identity == "unsupported_device":
+            return self._shelly_abort(identity)
+        if isinstance(identity, str):
+            errors["base"] = identity
+            return None
+        return self.async_create_entry(
+            title=identity.name,
+            data={CONF_KIND: KIND_SHELLY, **with_area(self.hass, data, self._room)},
+        )
