@@ -66,8 +66,7 @@ from custom_components.intelergy.analytics.billing.actions import (
     SERVICE_CALCULATE_BILL,
     async_setup_billing_actions,
 )
-from custom_components.intelergy.analytics.billing.const import KIND_BILLING
-from custom_components.intelergy.const import CONF_KIND, DOMAIN
+from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_BILLING
 from custom_components.intelergy.kinds import ENTRY_KINDS, billing
 
 GOAL_MONTH_MS = 100.0

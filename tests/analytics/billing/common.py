@@ -26,9 +26,8 @@ from custom_components.intelergy.analytics.billing.const import (
     CONF_METHOD,
     CONF_NAME,
     CONF_TARIFF,
-    KIND_BILLING,
 )
-from custom_components.intelergy.const import CONF_KIND, DOMAIN
+from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_BILLING
 from custom_components.intelergy.core.tariff import Slab, Tariff
 
 D = Decimal

@@ -13,9 +13,8 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 
 from custom_components.intelergy.analytics.billing import forms as billing_forms
-from custom_components.intelergy.analytics.billing.const import KIND_BILLING
 from custom_components.intelergy.analytics.billing.household import is_energy_total
-from custom_components.intelergy.const import CONF_KIND, DOMAIN
+from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_BILLING
 from custom_components.intelergy.core.tariff import Tariff
 
 from .common import SEED, billing_entry, energy_sensor

@@ -42,13 +42,13 @@ from homeassistant.util import dt as dt_util, slugify
 import probatio
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...const import CONF_KIND, DOMAIN
+from ...const import CONF_KIND, DOMAIN, KIND_BILLING
 from ...core.invoice import render_invoice, sensor_lines
 from ...core.ledger import Charges, Statement, allocate
 from ...core.prediction import Method
 from ...core.tariff import Cycle, Tariff, TariffError
 from .bills import async_cycle_so_far, async_statement, projections
-from .const import INVOICE_DIR, KIND_BILLING
+from .const import INVOICE_DIR
 from .descriptions import slab_rows, tou_rows
 from .household import (
     Household,

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-# Until const.py carries it (KIND_BILLING: Final = "billing"), the kind lives here.
-KIND_BILLING: Final = "billing"
-
 # Entry data: the household / tariff name (also the entry title).
 CONF_NAME: Final = "name"
 

@@ -21,10 +21,10 @@ from homeassistant.helpers import (
 )
 from homeassistant.util.unit_conversion import EnergyConverter
 
-from ...const import CONF_KIND, DOMAIN
+from ...const import CONF_KIND, DOMAIN, KIND_BILLING
 from ...core.prediction import Method
 from ...core.tariff import Tariff
-from .const import CONF_ENTITIES, CONF_METHOD, CONF_TARIFF, DEFAULT_METHOD, KIND_BILLING
+from .const import CONF_ENTITIES, CONF_METHOD, CONF_TARIFF, DEFAULT_METHOD
 
 TOTALS = (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING)
 
