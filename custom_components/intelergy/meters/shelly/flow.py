@@ -12,7 +12,12 @@ from aioshelly.exceptions import (
     MacAddressMismatchError,
     ShellyError,
 )
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -246,17 +251,12 @@ class ShellyConfigFlow(ConfigFlow):
         if isinstance(probe, str):
             return self.async_abort(reason="cannot_connect")
         self._probe = probe
-        if user_input is not None:
-            await self.async_set_unique_id(probe.mac)
-            self._abort_if_unique_id_mismatch(reason="another_device")
-            data = probe.data(user_input)
-            identity = await async_connect(self.hass, probe, data)
-            if isinstance(identity, str):
-                errors["base"] = identity
-            else:
-                return self.async_update_reload_and_abort(
-                    entry, data=data | {CONF_KIND: KIND_SHELLY}
-                )
+        if user_input is not None and (
+            result := await self._async_update_entry(
+                probe, probe.data(user_input) | {CONF_KIND: KIND_SHELLY}, errors
+            )
+        ):
+            return result
         return self.async_show_form(
             step_id="shelly_reauth",
             data_schema=credentials_schema(probe.gen, room=False),
@@ -276,15 +276,12 @@ class ShellyConfigFlow(ConfigFlow):
             )
             if isinstance(probe, str):
                 errors["base"] = probe
-            else:
-                await self.async_set_unique_id(probe.mac)
-                self._abort_if_unique_id_mismatch(reason="another_device")
-                data = {**entry.data, CONF_HOST: probe.host, CONF_PORT: probe.port}
-                identity = await async_connect(self.hass, probe, data)
-                if isinstance(identity, str):
-                    errors["base"] = identity
-                else:
-                    return self.async_update_reload_and_abort(entry, data=data)
+            elif result := await self._async_update_entry(
+                probe,
+                {**entry.data, CONF_HOST: probe.host, CONF_PORT: probe.port},
+                errors,
+            ):
+                return result
         return self.async_show_form(
             step_id="shelly_reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -292,6 +289,25 @@ class ShellyConfigFlow(ConfigFlow):
             ),
             errors=errors,
         )
+
+    async def _async_update_entry(
+        self, probe: Probe, data: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """The same device reached with ``data``: update the entry, or fill ``errors``."""
+        await self.async_set_unique_id(probe.mac)
+        self._abort_if_unique_id_mismatch(reason="another_device")
+        identity = await async_connect(self.hass, probe, data)
+        if isinstance(identity, str):
+            errors["base"] = identity
+            return None
+        return self.async_update_reload_and_abort(
+            self._entry_being_changed(), data=data
+        )
+
+    def _entry_being_changed(self) -> ConfigEntry[Any]:
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        return self._get_reconfigure_entry()
 
     def _shelly_abort(self, reason: str) -> ConfigFlowResult:
         """Abort a discovery or set-up that cannot go on (an error key as reason)."""
