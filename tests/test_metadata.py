@@ -136,6 +136,12 @@ def test_manifest() -> None:
     assert manifest["config_flow"] is True
     assert manifest["integration_type"] in INTEGRATION_TYPES
     assert manifest["iot_class"] in IOT_CLASSES
+    # The integration mixes kinds: README names the manifest's class and each kind's.
+    readme = (ROOT / "README.md").read_text()
+    assert f"`iot_class` is `{manifest['iot_class']}`" in readme
+    for kind in ("Shelly Gen2+", "Shelly Gen1", "ESP32", "PZEM-004T", "ELNET"):
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {kind}"))
+        assert row.rsplit("|", 2)[1].strip() in IOT_CLASSES, row
     assert manifest["codeowners"]
     assert all(re.fullmatch(r"@[\w-]+", owner) for owner in manifest["codeowners"])
     for key in ("documentation", "issue_tracker"):

@@ -6,7 +6,8 @@ from homeassistant.const import Platform
 
 from .entity import platform_setup
 
-# Coordinator-driven entities do not poll; the devices take concurrent commands.
-PARALLEL_UPDATES = 0
+# One relay command at a time per device (a platform per entry): a strip or a meter
+# handles one request at a time, and commands sent together would time out there.
+PARALLEL_UPDATES = 1
 
 async_setup_entry = platform_setup(Platform.SWITCH)

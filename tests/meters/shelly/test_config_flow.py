@@ -18,6 +18,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_SHELLY
 from custom_components.intelergy.meters.shelly.const import (
@@ -326,6 +327,28 @@ async def test_zeroconf_known_device_moved(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_PORT] == gen1_sim.port
+
+
+async def test_zeroconf_skips_devices_of_core_shelly(
+    hass: HomeAssistant, gen1_sim: ShellySimulator
+) -> None:
+    """A plug set up in HA's Shelly integration is not offered again (same matchers)."""
+    core = MockConfigEntry(
+        domain="shelly", unique_id=shelly_mac(gen1_sim).replace(":", "").upper()
+    )
+    core.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=zeroconf(gen1_sim, "shellyplug-s-F45678"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_in_shelly"
+    # Added by hand it still is: the user chose it.
+    result = await submit(
+        hass, await start(hass), {CONF_HOST: "127.0.0.1", CONF_PORT: gen1_sim.port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_zeroconf_aborts(hass: HomeAssistant, gen1_sim: ShellySimulator) -> None:

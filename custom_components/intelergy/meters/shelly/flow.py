@@ -37,6 +37,8 @@ from .const import (
 )
 from .coordinator import DeviceIdentity, Gen1Backend, RpcBackend, model_name
 
+# Home Assistant's own Shelly integration: its entries' unique ids are MACs.
+CORE_SHELLY: Final = "shelly"
 PORT_SELECTOR: Final = whole_number(1, 65535)
 PASSWORD_SELECTOR: Final = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
@@ -93,6 +95,14 @@ class Probe:
             if self.gen == 1:
                 data[CONF_USERNAME] = credentials.get(CONF_USERNAME) or "admin"
         return data
+
+
+def in_core_shelly(hass: HomeAssistant, mac: str) -> bool:
+    """Whether Home Assistant's own Shelly integration has the device ``mac``."""
+    return any(
+        entry.unique_id and dr.format_mac(entry.unique_id) == mac
+        for entry in hass.config_entries.async_entries(CORE_SHELLY)
+    )
 
 
 async def async_probe(hass: HomeAssistant, host: str, port: int) -> Probe | str:
@@ -208,6 +218,10 @@ class ShellyConfigFlow(ConfigFlow):
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: probe.host, CONF_PORT: probe.port}
         )
+        if in_core_shelly(self.hass, probe.mac):
+            # Both integrations answer the same announcements: a device the user
+            # set up in Home Assistant's Shelly integration is not offered twice.
+            return self.async_abort(reason="already_in_shelly")
         self._probe = probe
         self._room = None
         if not probe.auth:
