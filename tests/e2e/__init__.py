@@ -1,0 +1,1 @@
+"""In a real Home Assistant (scripts/develop) through a real browser (Chromium + Playwright)."""
