@@ -29,16 +29,16 @@ USER = {
     "language": "en",
 }
 DOMAIN = "intelergy"
-# Entity ids of the simulated devices contain these (the devices' names).
-ENTITY_MARKS = ("elnet_meter", "kitchen_kettle", "test_name", "kitchen_meter", "pzem")
+# The ELNET account's entities (its device is "ELNET meter <serial>"): not billed.
+ELNET_MARK = "elnet_meter"
 EXAMPLES = (
     "_present_load",
     "_balance",
     "_power_source",
     "kettle_power",
-    "1_power",
+    "tv_power",
     "meter_power",
-    "1_power",
+    "pzem_004t_power",
 )
 
 
@@ -202,8 +202,16 @@ def onboard_or_log_in(ha: HomeAssistant) -> None:
     print("bootstrap: onboarding finished")
 
 
-def run_flow(ha: HomeAssistant, step: str, *forms: dict[str, Any]) -> None:
-    """Pick ``step`` in the source menu and submit ``forms`` one after the other."""
+def run_flow(
+    ha: HomeAssistant,
+    step: str,
+    *forms: dict[str, Any],
+    aborts: tuple[str, ...] = ("already_configured",),
+) -> dict[str, Any]:
+    """Pick ``step`` in the source menu and submit ``forms`` one after the other.
+
+    The flow's last result; an abort other than one of ``aborts`` fails.
+    """
     flow = "/api/config/config_entries/flow"
     menu = ha.call("POST", flow, {"handler": DOMAIN, "show_advanced_options": False})
     expect(menu, "config flow start", type="menu", step_id="user")
@@ -224,10 +232,12 @@ def run_flow(ha: HomeAssistant, step: str, *forms: dict[str, Any]) -> None:
             raise BootstrapError(f"{step}: {result['step_id']}: {result['errors']}")
     if result.get("type") == "create_entry":
         print(f"bootstrap: created entry {result['title']!r}")
-    elif result.get("type") == "abort" and result["reason"] == "already_configured":
-        print(f"bootstrap: {step}: already set up")
+    elif result.get("type") == "abort" and result["reason"] in aborts:
+        if result["reason"] == "already_configured":
+            print(f"bootstrap: {step}: already set up")
     else:
         raise BootstrapError(f"{step}: unexpected {json.dumps(result)[:300]}")
+    return dict(result)
 
 
 def field_default(field: dict[str, Any]) -> Any:
@@ -308,21 +318,29 @@ def add_entries(ha: HomeAssistant, args: argparse.Namespace) -> None:
     add_household_bill(ha)
 
 
+def intelergy_entities(ha: HomeAssistant) -> set[str]:
+    """Intelergy's entity ids, whatever its devices are called.
+
+    Through a template: HA's REST API has no entity registry.
+    """
+    template = "{{ integration_entities('" + DOMAIN + "') | list | tojson }}"
+    return set(ha.call("POST", "/api/template", {"template": template}))
+
+
 def add_household_bill(ha: HomeAssistant) -> None:
     """A billing entry over the simulated plugs and meters: the seed's India tariff.
 
     0-100 kWh at 3.50, 101-300 at 4.50, above at 6.00; 50 a month; GST 18 %.
     """
+    ours = intelergy_entities(ha)
     energy = sorted(
         s["entity_id"]
         for s in ha.call("GET", "/api/states")
-        if s["entity_id"].startswith("sensor.")
+        if s["entity_id"] in ours
+        and s["entity_id"].startswith("sensor.")
+        and ELNET_MARK not in s["entity_id"]
         and s["attributes"].get("device_class") == "energy"
         and s["attributes"].get("state_class") == "total_increasing"
-        and any(
-            mark in s["entity_id"]
-            for mark in ("kettle", "test_name", "kitchen_meter", "pzem")
-        )
     )
     run_flow(
         ha,
@@ -332,8 +350,6 @@ def add_household_bill(ha: HomeAssistant) -> None:
             "entities": energy,
             "currency": "INR",
             "cycle_type": "monthly",
-            "cycle_day": 1,
-            "cycle_days": 30,
             "tariff_type": "slabs",
             "fixed_charge": 50,
             "fixed_per_kw": 0,
@@ -342,20 +358,23 @@ def add_household_bill(ha: HomeAssistant) -> None:
             "method": "average",
         },
         {
+            "cycle": {"cycle_day": 1},
             "slabs": [
                 {"upto": 100, "rate": 3.5},
                 {"upto": 300, "rate": 4.5},
                 {"rate": 6.0},
-            ]
+            ],
         },
     )
 
 
 def add_kettle_monitor(ha: HomeAssistant) -> None:
-    """An anomaly monitor on the Gen1 kettle, strict enough to show from the UI.
+    """The Gen1 kettle's anomaly monitor, strict enough to show from the UI.
 
-    "Running too long" after one minute: switch the kettle on in the UI and the
-    Anomaly sensor turns on a minute later (then switch it off).
+    The plug's own monitor (a meter's is built in: the anomaly flow then aborts
+    with ``monitored_by_meter``), or an entry of its own. "Running too long" after
+    one minute: switch the kettle on in the UI and the Anomaly sensor turns on a
+    minute later; switched off, it clears a minute later.
     """
     deadline = time.monotonic() + 60
     while (
@@ -372,26 +391,52 @@ def add_kettle_monitor(ha: HomeAssistant) -> None:
         if time.monotonic() > deadline:
             raise BootstrapError("no kettle power sensor to monitor after 60 s")
         time.sleep(1)
-    for entry in ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}"):
-        if (
-            entry["title"].startswith("Anomalies:")
-            and "kettle" in entry["title"].lower()
-        ):
-            print("bootstrap: anomaly monitor: already set up")
-            return
-    run_flow(ha, "anomaly", {"power_entity": kettle})
-    entry = next(
-        e
-        for e in ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
-        if e["title"].startswith("Anomalies:")
-    )
+    entries = ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    monitors = [e for e in entries if e["title"].startswith("Anomalies:")]
+    if not any("kettle" in e["title"].lower() for e in monitors):
+        result = run_flow(
+            ha, "anomaly", {"power_entity": kettle}, aborts=("monitored_by_meter",)
+        )
+        entries = ha.call("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+        if result.get("type") == "abort":  # the plug's own monitor watches it
+            meter = result["description_placeholders"]["meter"]
+            monitors = [e for e in entries if e["title"] == meter]
+        else:
+            monitors = [e for e in entries if e["title"].startswith("Anomalies:")]
+    if not monitors:
+        raise BootstrapError("no anomaly monitor watches the kettle")
+    set_option(ha, monitors[0], "max_run_minutes", 1)
+    print("bootstrap: the kettle's monitor calls a run of over 1 minute too long")
+
+
+def form_values(schema: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a form shows filled in (sections nested), as the frontend would send it."""
+    values: dict[str, Any] = {}
+    for field in schema:
+        if field.get("type") == "expandable":
+            values[field["name"]] = form_values(field["schema"])
+            continue
+        value = (field.get("description") or {}).get("suggested_value")
+        if value is None:
+            value = field_default(field)
+        if value is not None:
+            values[field["name"]] = value
+    return values
+
+
+def set_option(ha: HomeAssistant, entry: dict[str, Any], key: str, value: Any) -> None:
+    """Change one option of ``entry`` (in whichever section holds it), keep the rest."""
     options = "/api/config/config_entries/options/flow"
     form = ha.call("POST", options, {"handler": entry["entry_id"]})
-    answer = {f["name"]: f.get("default") for f in form["data_schema"]}
-    answer["max_run_minutes"] = 1
+    expect(form, f"{entry['title']} options", type="form")
+    answer = form_values(form["data_schema"])
+    holders = [answer, *(v for v in answer.values() if isinstance(v, dict))]
+    holder = next((h for h in holders if key in h), None)
+    if holder is None:
+        raise BootstrapError(f"{entry['title']}: no option {key!r} in {answer}")
+    holder[key] = value
     result = ha.call("POST", f"{options}/{form['flow_id']}", answer)
-    expect(result, "anomaly options", type="create_entry")
-    print("bootstrap: the kettle's monitor calls a run of over 1 minute too long")
+    expect(result, f"{entry['title']} options", type="create_entry")
 
 
 # Onboarding adds these default entries; they need the internet and, offline,
@@ -411,11 +456,8 @@ def show_entities(ha: HomeAssistant, timeout: float) -> None:
     """Wait for the devices' entities to have states, then summarise them."""
     deadline = time.monotonic() + timeout
     while True:
-        states = [
-            s
-            for s in ha.call("GET", "/api/states")
-            if any(mark in s["entity_id"] for mark in ENTITY_MARKS)
-        ]
+        ours = intelergy_entities(ha)
+        states = [s for s in ha.call("GET", "/api/states") if s["entity_id"] in ours]
         known = [s for s in states if s["state"] not in ("unknown", "unavailable")]
         if known or time.monotonic() > deadline:
             break

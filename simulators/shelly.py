@@ -15,6 +15,13 @@ power into the energy counters. Tests script failures through ``http_status``,
 ``serve_counter_once()`` (one corrupt energy counter on the wire).
 
     python -m simulators.shelly --fixture gen4_power_strip_S4PL-00416EU --port 8332
+
+The fixtures are real dumps, names included ("Test Name", "Switch 1 name"). A demo
+names the device and its outlets as a user would, and sets what is plugged in:
+
+    python -m simulators.shelly --fixture gen1_plug_s_SHPLG-S --load 0=2000 --off 0
+    python -m simulators.shelly --fixture gen4_power_strip_S4PL-00416EU \
+        --name "Living room strip" --channel-name 0=TV --channel-name 1=
 """
 
 from __future__ import annotations
@@ -420,6 +427,30 @@ class ShellySimulator:
         before = self._snapshot()
         self._overpower[channel] = value
         self._push_soon(self._changes(before))
+
+    def set_name(self, name: str | None) -> None:
+        """Name the device as its app would (``None``: no name, the host name shows)."""
+        if self.gen == 1:
+            self.settings["name"] = name
+            return
+        self.config.setdefault("sys", {}).setdefault("device", {})["name"] = name
+        self.shelly["name"] = name
+
+    def set_channel_name(self, channel: int, name: str | None) -> None:
+        """Name an outlet as the device's app would (``None``: no name)."""
+        self._check_channel(channel)
+        if self.gen == 1:
+            relays = self.settings.setdefault("relays", [])
+            while len(relays) <= channel:
+                relays.append({})
+            relays[channel]["name"] = name
+            return
+        self.config.setdefault(f"switch:{channel}", {"id": channel})["name"] = name
+
+    def start_off(self, channel: int) -> None:
+        """Leave ``channel``'s relay open at power-up (before ``start()``)."""
+        self._set(channel, False, "init")
+        self._sync()
 
     def device_info(self) -> Json:
         """``/shelly`` (and ``Shelly.GetDeviceInfo``)."""
@@ -921,6 +952,14 @@ async def _serve(args: argparse.Namespace) -> None:
     """Run one simulated device until SIGINT / SIGTERM."""
     sim = ShellySimulator(args.fixture, username=args.username, password=args.password)
     sim.set_clock(time.time())
+    if args.name is not None:
+        sim.set_name(args.name or None)
+    for channel, name in args.channel_name:
+        sim.set_channel_name(channel, name or None)
+    for channel, watts in args.load:
+        sim.loads[channel] = float(watts)
+    for channel in args.off:
+        sim.start_off(channel)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -942,6 +981,21 @@ async def _serve(args: argparse.Namespace) -> None:
         await sim.stop()
 
 
+def _channel_value[T](convert: Callable[[str], T]) -> Callable[[str], tuple[int, T]]:
+    """An ``N=VALUE`` argument: the channel and its converted value."""
+
+    def parse(text: str) -> tuple[int, T]:
+        channel, sep, value = text.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected N=VALUE, not {text!r}")
+        try:
+            return int(channel), convert(value)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from err
+
+    return parse
+
+
 def main() -> None:
     """Run a live simulator until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -951,6 +1005,34 @@ def main() -> None:
     parser.add_argument("--username", help="Gen1 only; Gen2+ always use 'admin'")
     parser.add_argument("--password", help="enables auth")
     parser.add_argument("--tick", type=float, default=5.0, help="seconds per update")
+    parser.add_argument(
+        "--name",
+        help="the device's name as set in its app ('' for none; default: the fixture's)",
+    )
+    parser.add_argument(
+        "--channel-name",
+        type=_channel_value(str),
+        action="append",
+        default=[],
+        metavar="N=NAME",
+        help="channel N's name (N from 0; 'N=' for none); repeatable",
+    )
+    parser.add_argument(
+        "--load",
+        type=_channel_value(float),
+        action="append",
+        default=[],
+        metavar="N=WATTS",
+        help="what channel N draws while on; repeatable",
+    )
+    parser.add_argument(
+        "--off",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="channel N's relay starts open (off); repeatable",
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(parser.parse_args()))
 

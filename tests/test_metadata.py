@@ -87,8 +87,10 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
 }
 # Channel entities of multi-channel devices: "Outlet 2 power", "Lamp power".
 CHANNEL_KEYS = {
-    "sensor": {d.translation_key for d in shelly.CHANNEL_SENSORS},
-    "binary_sensor": {d.translation_key for d in shelly.CHANNEL_BINARY_SENSORS},
+    "sensor": {d.translation_key for d in shelly.CHANNEL_SENSORS}
+    | {anomaly.BASELINE.translation_key},
+    "binary_sensor": {d.translation_key for d in shelly.CHANNEL_BINARY_SENSORS}
+    | {anomaly.PROBLEM.translation_key},
     "switch": {shelly.RELAY.translation_key},
 }
 # Abort reasons raised by HA helpers the flow calls, not by literals in the code.
@@ -240,13 +242,20 @@ def test_every_flow_step_translated() -> None:
         "pzem_serial",
         "pzem_reconfigure",
         "anomaly",
-        "anomaly_confirm",
         "billing",
         "billing_tariff",
     } <= config_steps
     assert config_steps <= set(strings()["config"]["step"])
     options_steps = steps["options"]
-    assert options_steps == {"elnet", "esp32", "anomaly", "billing", "billing_tariff"}
+    assert options_steps == {
+        "elnet",
+        "esp32",
+        "shelly",
+        "pzem",
+        "anomaly",
+        "billing",
+        "billing_tariff",
+    }
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]
     assert set(menu) == {"elnet", "esp32", "pzem", "shelly", "anomaly", "billing"}

@@ -6,15 +6,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .analytics.anomaly import async_offer_monitors
-from .const import CONF_KIND, DOMAIN, KIND_ESP32, KIND_PZEM, KIND_SHELLY
+from .const import CONF_KIND, DOMAIN
 from .kinds import ENTRY_KINDS
 from .models import IntelergyConfigEntry
 from .services import async_setup_services
 from .storage import async_remove_entry_store
-
-# Kinds whose devices measure power: each gets an anomaly monitor offered.
-METERED_KINDS = frozenset({KIND_SHELLY, KIND_ESP32, KIND_PZEM})
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -31,8 +27,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: IntelergyConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(
         entry, entry.runtime_data.platforms
     )
-    if entry.data[CONF_KIND] in METERED_KINDS:
-        async_offer_monitors(hass, entry)
     return True
 
 

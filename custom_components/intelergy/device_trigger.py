@@ -1,7 +1,8 @@
 """Device triggers of anomaly monitors: detected, cleared, running too long.
 
 Each trigger is the ``intelergy_anomaly`` event of the monitored device, filtered:
-the automation editor offers them on every device an anomaly monitor watches.
+the automation editor offers them on every device an anomaly monitor watches (a
+monitor entry's, or a meter's built-in one: the meter's own device).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from typing import Any, Final
 
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
 from homeassistant.components.homeassistant.triggers import event as event_trigger
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
@@ -23,7 +23,8 @@ from .analytics.anomaly.const import (
     TRIGGER_DETECTED,
     TRIGGER_RUNNING_TOO_LONG,
 )
-from .const import CONF_KIND, DOMAIN, KIND_ANOMALY
+from .analytics.anomaly.monitor import Monitored
+from .const import DOMAIN
 
 TRIGGER_TYPES: Final = (TRIGGER_DETECTED, TRIGGER_CLEARED, TRIGGER_RUNNING_TOO_LONG)
 TRIGGER_SCHEMA: Final = DEVICE_TRIGGER_BASE_SCHEMA.extend(
@@ -38,12 +39,13 @@ EVENT_DATA: Final[dict[str, dict[str, Any]]] = {
 
 
 def monitored_devices(hass: HomeAssistant) -> set[str]:
-    """The devices loaded anomaly monitors watch."""
+    """The devices loaded anomaly monitors watch (monitor entries', meters')."""
     return {
-        entry.runtime_data.monitor.device_id
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.data.get(CONF_KIND) == KIND_ANOMALY
-        and entry.state is ConfigEntryState.LOADED
+        monitor.device_id
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if isinstance(data := getattr(entry, "runtime_data", None), Monitored)
+        for monitor in data.anomaly_monitors
+        if monitor.device_id is not None
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -35,6 +35,20 @@ def async_register_device(
             entry, data={k: v for k, v in entry.data.items() if k != CONF_AREA_ID}
         )
     return device
+
+
+def room_of(
+    hass: HomeAssistant, entry: IntelergyConfigEntry, identifier: tuple[str, str]
+) -> str | None:
+    """The device's room: the area chosen in the flow, else the device's area now."""
+    area_id = entry.data.get(CONF_AREA_ID)
+    if area_id is None:
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            identifier, entry.entry_id
+        )
+        area_id = None if device is None else device.area_id
+    area = None if area_id is None else ar.async_get(hass).async_get_area(area_id)
+    return None if area is None else area.name
 
 
 type PlatformSetup = Callable[

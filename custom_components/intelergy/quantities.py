@@ -3,6 +3,11 @@
 Device class, state class, unit and display precision per quantity, so that a
 Shelly's power and an ESP32 meter's power look the same in HA and in the
 Energy dashboard. Sources add their own ``value_fn``.
+
+Power, energy, voltage and current are a meter's primary values. Power factor
+and frequency are secondary: diagnostic entities (on the device's page, recorded
+as usual, left off auto-generated dashboards). A strip shows what is the same on
+every outlet once, for the device (meters/shelly/descriptions.py).
 """
 
 from __future__ import annotations
@@ -52,12 +57,15 @@ QUANTITIES: Final[dict[str, dict[str, Any]]] = {
         "device_class": SensorDeviceClass.POWER_FACTOR,
         "state_class": _MEASUREMENT,
         "suggested_display_precision": 2,
+        "entity_category": EntityCategory.DIAGNOSTIC,
     },
+    # The supply's, the same on every meter of the house.
     "frequency": {
         "device_class": SensorDeviceClass.FREQUENCY,
         "state_class": _MEASUREMENT,
         "native_unit_of_measurement": UnitOfFrequency.HERTZ,
         "suggested_display_precision": 2,
+        "entity_category": EntityCategory.DIAGNOSTIC,
     },
     "rssi": {
         "device_class": SensorDeviceClass.SIGNAL_STRENGTH,

@@ -4,7 +4,9 @@ Every kind that persists state (a meter's counter model, ELNET's tracker, an
 anomaly monitor's baseline) keeps it in ``.storage/intelergy.<kind>.<entry_id>``
 through an ``EntryStore``: one delayed save at a time (not one timer per
 reading), an immediate save at shutdown, and removal when the entry is deleted
-(``async_remove_entry_store``, every kind's default removal).
+(``async_remove_entry_store``, every kind's default removal). What an entry
+keeps apart from its own state (``PARTS``: a meter's built-in anomaly monitors)
+is in ``.storage/intelergy.<kind>.<entry_id>.<part>``, removed with it.
 """
 
 from __future__ import annotations
@@ -19,22 +21,34 @@ from .const import CONF_KIND, DOMAIN
 from .models import IntelergyConfigEntry
 
 STORAGE_VERSION: Final = 1
+# What an entry may keep beside its own state, each in a store of its own.
+PART_ANOMALY: Final = "anomaly"  # a meter's built-in anomaly monitors
+PARTS: Final = (PART_ANOMALY,)
 
 
-def storage_key(kind: str, entry_id: str) -> str:
-    """The ``.storage`` key of an entry's state."""
-    return f"{DOMAIN}.{kind}.{entry_id}"
+def storage_key(kind: str, entry_id: str, part: str | None = None) -> str:
+    """The ``.storage`` key of an entry's state (or of one of its ``PARTS``)."""
+    key = f"{DOMAIN}.{kind}.{entry_id}"
+    return key if part is None else f"{key}.{part}"
 
 
 class EntryStore:
     """An entry's store and the function that gives what to save."""
 
     def __init__(
-        self, hass: HomeAssistant, kind: str, entry_id: str, delay: float = 10
+        self,
+        hass: HomeAssistant,
+        kind: str,
+        entry_id: str,
+        delay: float = 10,
+        part: str | None = None,
     ) -> None:
-        """The store of ``kind``'s entry ``entry_id``; saves ``delay`` s late."""
+        """The store of ``kind``'s entry ``entry_id`` (or its ``part``); saves late.
+
+        ``delay``: seconds from the first change to the save.
+        """
         self.store = Store[dict[str, Any]](
-            hass, STORAGE_VERSION, storage_key(kind, entry_id)
+            hass, STORAGE_VERSION, storage_key(kind, entry_id, part)
         )
         self.delay = delay
         self._data: Callable[[], dict[str, Any]] | None = None
@@ -70,7 +84,10 @@ class EntryStore:
 async def async_remove_entry_store(
     hass: HomeAssistant, entry: IntelergyConfigEntry
 ) -> None:
-    """Delete what a removed entry kept (every kind's default removal)."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, storage_key(entry.data[CONF_KIND], entry.entry_id)
-    ).async_remove()
+    """Delete what a removed entry kept, its parts too (every kind's default removal)."""
+    for part in (None, *PARTS):
+        await Store[dict[str, Any]](
+            hass,
+            STORAGE_VERSION,
+            storage_key(entry.data[CONF_KIND], entry.entry_id, part),
+        ).async_remove()

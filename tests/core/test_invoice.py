@@ -175,11 +175,12 @@ def test_sensor_lines_share_the_total_to_the_cent() -> None:
     lines = sensor_lines(bill, {"a": D(0), "b": D(3), "c": D(1)})
     assert [line.amount for line in lines] == [D("0.00"), D("1416.00"), D("472.00")]
     assert sum(line.amount for line in lines) == bill.total
-    # Nothing used anywhere: equal shares (of the fixed charge and its tax).
+    # Nothing used anywhere: no sensor is charged a share of the fixed charge
+    # (issue 14: two sensors "cost" 29.50 each for no energy); it stays on the bill.
     lines = sensor_lines(SEED.bill(D(0)), {"a": D(0), "b": D(0)})
     assert lines == [
-        InvoiceLine("a", D(0), D("29.50")),
-        InvoiceLine("b", D(0), D("29.50")),
+        InvoiceLine("a", D(0), D("0.00")),
+        InvoiceLine("b", D(0), D("0.00")),
     ]
     assert sensor_lines(bill, {}) == []
     with pytest.raises(ValueError, match="not be negative"):

@@ -354,4 +354,84 @@ def test_a_dip_across_a_part_never_gives_negative_energy() -> None:
     # What the day adds is its share of the fixed charge (and its tax) only.
     assert charges.fixed_charge == D("1.67")  # 50 / 30 days, rounded per bill
     assert charges.total == charges.fixed_charge + charges.tax > 0
-    assert priced.sensor_cost == {"sensor.a": charges.total}
+    # The sensor used nothing in the part: no share of the fixed charge (issue
+    # 14; it was charged the whole of it). The cost stays with the household.
+    assert priced.sensor_kwh == {"sensor.a": 0.0}
+    assert priced.sensor_cost == {"sensor.a": D(0)}
+
+
+# --- A partial first cycle (issue 14) ---------------------------------------------
+
+
+def test_a_partial_first_cycle_is_counted_from_its_first_statistics() -> None:
+    """Statistics start on 11 September 00:00: nothing before is known.
+
+    Before, the fixed charge accrued from 1 September with no energy measured: a
+    fresh bill read 0 kWh beside a cost of fixed charge and tax.
+    """
+    whole = cycle_part()
+    known = datetime(2026, 9, 11, tzinfo=UTC)  # 10 of the cycle's 30 days before
+    parts = plan(MonthlyCycle(1), UTC, whole.cycle_start, whole.cycle_end, known)
+    assert [(p.counted_from, p.partial, p.complete) for p in parts] == [
+        (known, True, True)
+    ]
+    (part,) = parts
+    assert part.fraction(known) == 0
+    assert part.fraction(part.cycle_end) == D(20) / D(30)
+    # 200 kWh measured from the 11th, 10 kWh a day; the sums start at 0 there.
+    usage = {known + timedelta(days=i): 10.0 * i for i in range(21)}
+    data = {"sensor.home": usage}
+    bill = price_part(SEED, part, data).charges
+    # 100 * 3.50 + 100 * 4.50 = 800; fixed 50 * 20/30 = 33.33; 18 % of 833.33.
+    assert (bill.kwh, bill.energy_charge, bill.fixed_charge) == (
+        D(200),
+        D("800.00"),
+        D("33.33"),
+    )
+    assert bill.total == D("833.33") + D("150.00")
+    # A period before the statistics costs nothing: nobody measured it.
+    before = Part(SEP, part.cycle_start, part.cycle_end, part.cycle_start, known, known)
+    assert price_part(SEED, before, data).charges.total == 0
+    # The days still add up to the cycle's bill, line by line.
+    days = [
+        Part(SEP, part.cycle_start, part.cycle_end, start, end, known)
+        for _, start, end in day_bounds(SEP.start, SEP.last_day, UTC)
+    ]
+    statement = price(SEED, days, data)
+    assert statement.charges.total == bill.total
+    assert statement.charges.fixed_charge == D("33.33")
+    assert all(p.charges.total == 0 for p in statement.parts[:10])
+    assert all(p.charges.total > 0 for p in statement.parts[10:])
+
+
+def test_statistics_before_the_cycle_count_the_whole_cycle() -> None:
+    whole = cycle_part()
+    earlier = whole.cycle_start - timedelta(days=1)
+    (part,) = plan(MonthlyCycle(1), UTC, whole.cycle_start, whole.cycle_end, earlier)
+    assert (part.counted_from, part.partial) == (whole.cycle_start, False)
+    assert part.fraction(part.cycle_end) == 1
+    # No statistics yet ("now" as their start): nothing accrues up to now.
+    now = datetime(2026, 9, 5, 12, tzinfo=UTC)
+    (fresh,) = plan(MonthlyCycle(1), UTC, whole.cycle_start, now, now)
+    assert fresh.partial
+    priced = price_part(SEED, fresh, {"sensor.home": {}}, now=now)
+    assert priced.charges.total == 0
+    assert priced.sensor_cost == {"sensor.home": 0}
+
+
+def test_share_by_energy() -> None:
+    from custom_components.intelergy.core.ledger import (  # noqa: PLC0415
+        share_by_energy,
+    )
+
+    # With energy: in proportion to it; a sensor at 0 kWh gets nothing.
+    assert share_by_energy(D("10.00"), {"a": 3.0, "b": 1.0, "c": 0.0}) == {
+        "a": D("7.50"),
+        "b": D("2.50"),
+        "c": D(0),
+    }
+    # Without: nobody gets a share of a fixed charge (allocate shares equally).
+    assert share_by_energy(D("59.00"), {"a": 0.0, "b": 0.0}) == {"a": 0, "b": 0}
+    assert share_by_energy(D("1.00"), {}) == {}
+    with pytest.raises(LedgerError):
+        share_by_energy(D("1.00"), {"a": math.nan})

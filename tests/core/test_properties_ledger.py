@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+import itertools
 import math
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -177,11 +178,16 @@ def test_a_part_is_priced_and_shared_or_a_tariff_error(
     assert charges.total >= 0
     assert charges.kwh >= 0
     assert all(kwh >= 0 for kwh in priced.sensor_kwh.values())
-    if sums:  # the part's cost is shared among its sensors, to the cent
+    if any(kwh > 0 for kwh in priced.sensor_kwh.values()):
+        # the part's cost is shared among its sensors by energy, to the cent
         assert sum(priced.sensor_cost.values(), D(0)) == charges.total
-    else:  # nothing to share it among
-        assert priced.sensor_cost == {}
+    else:  # no energy (or no sensor): nobody is charged a share
+        assert priced.sensor_cost == dict.fromkeys(sums, D(0))
     assert all(cost >= 0 for cost in priced.sensor_cost.values())
+    # A sensor that used nothing in the part is charged nothing.
+    for sensor, kwh in priced.sensor_kwh.items():
+        if kwh == 0:
+            assert priced.sensor_cost[sensor] == 0
 
 
 @MANY
@@ -223,3 +229,43 @@ def test_band_energy_is_never_negative_or_a_ledger_error(
     assert sorted(result) == cuts
     for totals in result.values():
         assert all(value >= 0 for value in totals.values())
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.integers(min_value=-48, max_value=31 * 24 + 48),  # statistics start, hours
+    st.lists(st.floats(min_value=0, max_value=50), min_size=31, max_size=31),
+    st.lists(st.integers(min_value=0, max_value=31 * 24), max_size=6),
+)
+def test_a_partial_first_cycle_adds_up_and_costs_nothing_before_it(
+    first: int, usage: list[float], cuts: list[int]
+) -> None:
+    """Statistics starting anywhere: the parts add up, nothing before costs.
+
+    Consecutive parts add up to the whole cycle's bill, and a part before the
+    statistics start costs nothing (issue 14).
+    """
+    march = datetime(2026, 3, 1, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    known = march + first * hour
+    ((whole),) = plan(MonthlyCycle(1), UTC, march, march + 31 * 24 * hour, known)
+    edges = sorted({whole.start, whole.end, *(march + c * hour for c in cuts)})
+
+    def sum_at(when: datetime) -> float | None:
+        """A day's row ends at its midnight; none before the statistics start."""
+        ends = [(march + (day + 1) * 24 * hour, kwh) for day, kwh in enumerate(usage)]
+        counted = [kwh for end, kwh in ends if known < end <= when]
+        return math.fsum(counted) if counted else None
+
+    data = {"sensor.a": {when: sum_at(when) for when in edges}}
+    parts = [
+        plan(MonthlyCycle(1), UTC, a, b, known)[0] for a, b in itertools.pairwise(edges)
+    ]
+    priced = [price_part(SEED, part, data) for part in parts]
+    bill = price_part(SEED, whole, data).charges
+    assert sum((p.charges.total for p in priced), D(0)) == bill.total
+    assert sum((p.charges.fixed_charge for p in priced), D(0)) == bill.fixed_charge
+    for part, one in zip(parts, priced, strict=True):
+        if part.end <= known:
+            assert one.charges.total == 0
+    assert bill.fixed_charge <= SEED.fixed_per_cycle

@@ -88,9 +88,10 @@ async def open_menu(page: Any, label: str) -> None:
     menu = page.get_by_text(label, exact=True)
     discovered = page.get_by_text("Set up another instance of Intelergy")
     await menu.or_(discovered).first.wait_for()
-    if await discovered.count():
+    if await discovered.count():  # before: a monitor offered per meter's power sensor
         await page.screenshot(path=SCREENS / "e2e-add-lists-discoveries.png")
-        await discovered.click()  # FIXME item 5
+        pytest.fail("Add integration lists discovered flows before the menu of kinds")
+    await page.screenshot(path=SCREENS / "e2e-config-menu.png")
     await menu.click()
 
 
@@ -157,21 +158,28 @@ async def test_every_options_and_reconfigure_form(page: Any) -> None:
 
 async def test_every_entity_icon_draws(page: Any) -> None:
     """Relays off included: a name that is not in MDI draws nothing."""
-    found = await page.evaluate(
-        """() => Object.keys(document.querySelector("home-assistant").hass.entities)
-             .filter((id) => id.startsWith("switch."))"""
+    switches = await page.evaluate(
+        """() => Object.values(document.querySelector("home-assistant").hass.entities)
+             .filter((e) => e.platform === "intelergy" && e.entity_id.startsWith("switch."))
+             .map((e) => e.entity_id)"""
     )
-    switches = [eid for eid in found if "outlet" in eid or "kettle" in eid]
-    assert switches
+    assert len(switches) >= 4  # the plug, the strip's outlets, the ESP32 meter's relays
     await page.evaluate(
         """(ids) => document.querySelector("home-assistant").hass.callService(
              "switch", "turn_off", {entity_id: ids})""",
         switches,
     )
-    # The automatic Overview draws a tile per entity, none virtualised away.
-    await page.goto(f"{page.base_url}/lovelace/0")
-    await page.wait_for_timeout(4000)
-    await page.screenshot(path=SCREENS / "e2e-overview-icons.png", full_page=True)
-    drawn = await page.evaluate(DRAWN_ICONS)
-    assert set(switches) <= set(drawn["checked"]), drawn["checked"]
-    assert drawn["blank"] == []
+    devices = await page.evaluate(
+        """(ids) => [...new Set(ids.map(
+             (id) => document.querySelector("home-assistant").hass.entities[id].device_id))]""",
+        switches,
+    )
+    checked: set[str] = set()
+    for number, device in enumerate(devices):
+        await page.goto(f"{page.base_url}/config/devices/device/{device}")
+        await page.wait_for_timeout(3000)
+        await page.screenshot(path=SCREENS / f"e2e-device-icons-{number}.png")
+        drawn = await page.evaluate(DRAWN_ICONS)
+        assert drawn["blank"] == [], (device, drawn["blank"])
+        checked |= set(drawn["checked"])
+    assert set(switches) <= checked, checked

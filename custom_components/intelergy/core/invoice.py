@@ -85,8 +85,9 @@ def sensor_lines(bill: Bill, kwh_by_sensor: Mapping[str, Decimal]) -> list[Invoi
     """Per-sensor rows sharing the bill's total in proportion to their kWh.
 
     Each share is rounded to the cent by the largest-remainder method, so the
-    rows add up to ``bill.total`` exactly (ties go to the earlier sensor). All
-    sensors at 0 kWh share the total equally.
+    rows add up to ``bill.total`` exactly (ties go to the earlier sensor). With
+    no energy at all nobody gets a share (each row 0.00; the fixed charge stays
+    on the bill, as the ledger's ``share_by_energy`` does).
     """
     if any(kwh < 0 for kwh in kwh_by_sensor.values()):
         raise ValueError("sensor kWh must not be negative")
@@ -95,7 +96,9 @@ def sensor_lines(bill: Bill, kwh_by_sensor: Mapping[str, Decimal]) -> list[Invoi
     names = list(kwh_by_sensor)
     weights = [Fraction(kwh_by_sensor[name]) for name in names]
     if not any(weights):
-        weights = [Fraction(1)] * len(names)
+        return [
+            InvoiceLine(name, kwh_by_sensor[name], Decimal(0) * CENT) for name in names
+        ]
     cents = int(bill.total / CENT)
     exact = [cents * weight / sum(weights) for weight in weights]
     shares = [int(value) for value in exact]  # floor: all non-negative

@@ -30,8 +30,19 @@ cycle's bill, line by line. So a whole cycle costs exactly its bill, the costs o
 consecutive periods add up, today's cost plus the rest of the cycle's is the
 cycle's bill, and a period spanning cycles is the sum of its parts.
 
+**A partial first cycle.** Nothing is known before the billed sensors' first
+statistics (``Part.known_from``: the start of the hour of the earliest first row
+of any of them; "now" when none has a row yet). A cycle that started before is
+counted from there: its energy is what the statistics hold (nothing before), and
+its fixed charge accrues from ``known_from`` only, for the share of the cycle
+still to run from there (``Part.fraction``). So a fresh bill is not charged for
+days nobody measured, and a period entirely before the statistics costs 0.
+
 Per-sensor and per-area costs share a part's cost in proportion to their kWh,
-to the cent (largest remainder), so they add up to the part's total.
+to the cent (largest remainder), so they add up to the part's total whenever
+the part has energy. A sensor with no energy gets no share; a part with no
+energy at all (its cost is then fixed charge and tax only) shares nothing: each
+sensor's cost is 0 and the cost stays with the household (``share_by_energy``).
 
 **Bad input.** Sums come from the recorder as floats; a broken sensor can store
 absurd ones. The rule: ``to_kwh`` clamps a negative energy to 0 (as above) and
@@ -127,13 +138,18 @@ def to_kwh(value: float, rounding: str = ROUND_HALF_UP) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """The piece of a period inside one billing cycle (statistics boundaries)."""
+    """The piece of a period inside one billing cycle (statistics boundaries).
+
+    ``known_from``: when the billed sensors' statistics start (see the module's
+    partial first cycle); None: before the cycle, the whole cycle is known.
+    """
 
     cycle: Cycle
     cycle_start: datetime
     cycle_end: datetime
     start: datetime
     end: datetime
+    known_from: datetime | None = None
 
     @property
     def starts_cycle(self) -> bool:
@@ -145,10 +161,27 @@ class Part:
         """Whether the part is its whole cycle."""
         return self.starts_cycle and self.end == self.cycle_end
 
+    @property
+    def counted_from(self) -> datetime:
+        """Where the cycle's known part starts: its start, or its first statistics."""
+        if self.known_from is None:
+            return self.cycle_start
+        return min(max(self.known_from, self.cycle_start), self.cycle_end)
+
+    @property
+    def partial(self) -> bool:
+        """Whether the cycle started before the statistics (a partial first cycle)."""
+        return self.counted_from > self.cycle_start
+
     def fraction(self, when: datetime) -> Decimal:
-        """The share of the cycle elapsed at ``when`` (0..1): the fixed charge's."""
+        """The fixed charge's share of the cycle at ``when`` (0..1).
+
+        The time from ``counted_from`` to ``when`` over the cycle's length: the
+        share elapsed, not counting the time before the statistics.
+        """
         total = (self.cycle_end - self.cycle_start).total_seconds()
-        done = min(max(when, self.cycle_start), self.cycle_end) - self.cycle_start
+        since = self.counted_from
+        done = min(max(when, since), self.cycle_end) - since
         return min(ONE, Decimal(done.total_seconds()) / Decimal(total))
 
 
@@ -159,12 +192,16 @@ def cycle_bounds(cycle: Cycle, tz: tzinfo) -> tuple[datetime, datetime]:
 
 
 def plan(
-    cycles: BillingCycle, tz: tzinfo, start: datetime, end: datetime
+    cycles: BillingCycle,
+    tz: tzinfo,
+    start: datetime,
+    end: datetime,
+    known_from: datetime | None = None,
 ) -> list[Part]:
     """The parts of [start, end) in each billing cycle it touches.
 
     ``start`` and ``end`` are statistics boundaries already (see ``boundary``;
-    ``end`` may be "now").
+    ``end`` may be "now"); ``known_from``: where the statistics start (``Part``).
     """
     parts: list[Part] = []
     if end <= start:
@@ -182,6 +219,7 @@ def plan(
                     cycle_end,
                     max(start, cycle_start),
                     min(end, cycle_end),
+                    known_from,
                 )
             )
         cycle = cycles.following(cycle)
@@ -348,6 +386,20 @@ def within(bands: Mapping[str, Decimal], total: Decimal) -> dict[str, Decimal]:
     return {name: value * KWH_STEP for name, value in capped.items()}
 
 
+def share_by_energy[K](amount: Decimal, kwh: Mapping[K, float]) -> dict[K, Decimal]:
+    """``amount`` shared in proportion to energy (``allocate``), none without energy.
+
+    With no energy at all nobody gets a share: each 0, the amount stays with the
+    household. A sensor with no energy is never charged a share of a fixed charge.
+    """
+    if not any(value > 0 for value in kwh.values()):
+        for key, value in kwh.items():  # the same refusal as ``allocate``
+            if not math.isfinite(value):
+                raise LedgerError(f"weight of {key!r} must be finite, not {value}")
+        return dict.fromkeys(kwh, ZERO)
+    return allocate(amount, kwh)
+
+
 def allocate[K](amount: Decimal, weights: Mapping[K, float]) -> dict[K, Decimal]:
     """``amount`` shared in proportion to ``weights``, to the cent, adding up exactly.
 
@@ -488,16 +540,21 @@ def price_part(
         for sensor, at in sums.items()
     }
     return PricedPart(
-        part, charges, later, sensor_kwh, allocate(charges.total, sensor_kwh)
+        part, charges, later, sensor_kwh, share_by_energy(charges.total, sensor_kwh)
     )
 
 
 @dataclass(slots=True)
 class Statement:
-    """A period's priced parts and their totals."""
+    """A period's priced parts and their totals.
+
+    ``known_from``: where the priced sensors' statistics start (None: they have
+    none yet); the parts before it cost nothing (see the module).
+    """
 
     currency: str
     parts: list[PricedPart] = field(default_factory=list)
+    known_from: datetime | None = None
 
     @property
     def charges(self) -> Charges:

@@ -1,4 +1,4 @@
-"""Helpers of the anomaly monitor tests: a power sensor fed on a frozen clock."""
+"""Helpers of the anomaly monitor tests: a power sensor fed on a frozen clock, a meter."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
-from custom_components.intelergy.const import DOMAIN
+from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_PZEM
+from simulators.pzem import PzemSimulator
 
 POWER = "sensor.kettle_power"
 ATTRS = {
@@ -56,3 +60,31 @@ async def run(
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
         elapsed += step
+
+
+def pzem_entry(hass: HomeAssistant, sim: PzemSimulator) -> MockConfigEntry:
+    """A PZEM-004T entry for ``sim`` (its monitor built in; not yet set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"PZEM-004T 127.0.0.1:{sim.port} #1",
+        unique_id=f"127.0.0.1:{sim.port}:1",
+        data={
+            CONF_KIND: KIND_PZEM,
+            "transport": "tcp",
+            "host": "127.0.0.1",
+            "port": sim.port,
+            "slave": 1,
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def run_meter(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Move the clock in 30 s steps: the meter is polled and its monitor ticks."""
+    for _ in range(int(seconds // 30)):
+        freezer.tick(timedelta(seconds=30))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)

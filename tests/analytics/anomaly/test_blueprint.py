@@ -26,8 +26,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.intelergy.const import DOMAIN
+from simulators.pzem import PzemSimulator
 
-from .common import ATTRS, POWER, add_monitor, run
+from .common import ATTRS, POWER, add_monitor, pzem_entry, run, run_meter
 
 BLUEPRINT = (
     Path(__file__).resolve().parents[3]
@@ -36,8 +37,8 @@ BLUEPRINT = (
 RELAY = "switch.kettle_relay"
 
 
-async def phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
-    """A phone with the HA app (as mobile_app keeps it), a monitored kettle, the blueprint."""
+async def phone_and_blueprint(hass: HomeAssistant) -> dict[str, Any]:
+    """A phone with the HA app (as mobile_app keeps it) and the blueprint installed."""
     phone_entry = MockConfigEntry(
         domain="mobile_app",
         data={
@@ -60,7 +61,19 @@ async def phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
         ),
     }
     notified = async_mock_service(hass, "notify", "mobile_app_phone")
+    target = Path(hass.config.path("blueprints", "automation", "intelergy"))
 
+    def install() -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
+
+    await hass.async_add_executor_job(install)
+    return {"phone": phone, "notified": notified}
+
+
+async def phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
+    """The phone, the blueprint, and a kettle a monitor entry watches."""
+    things = await phone_and_blueprint(hass)
     meter = MockConfigEntry(domain=DOMAIN, data={"kind": "esp32"})
     meter.add_to_hass(hass)
     kettle = dr.async_get(hass).async_get_or_create(
@@ -72,14 +85,7 @@ async def phone_and_kettle(hass: HomeAssistant) -> dict[str, Any]:
     )  # fmt: skip
     hass.states.async_set(POWER, "0", ATTRS)
     await add_monitor(hass)
-    target = Path(hass.config.path("blueprints", "automation", "intelergy"))
-
-    def install() -> None:
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
-
-    await hass.async_add_executor_job(install)
-    return {"phone": phone, "kettle": kettle, "notified": notified}
+    return {**things, "kettle": kettle}
 
 
 @pytest.fixture
@@ -240,3 +246,46 @@ async def test_cuts_a_real_shelly_relay(hass: HomeAssistant, gen1_sim: Any) -> N
         await asyncio.sleep(0.005)
     assert gen1_sim.is_on(0) is False
     assert "GET /relay/0?turn=off" in gen1_sim.requests
+
+
+async def test_a_meters_built_in_monitor(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, pzem: PzemSimulator
+) -> None:
+    """The blueprint on a PZEM's device: its monitor is part of the meter."""
+    things = await phone_and_blueprint(hass)
+    things["off"] = async_mock_service(hass, "switch", "turn_off")
+    hass.states.async_set(RELAY, "on")
+    meter = pzem_entry(hass, pzem)
+    assert await hass.config_entries.async_setup(meter.entry_id)
+    await hass.async_block_till_done()
+    power = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{meter.unique_id}_power"
+    )
+    assert power is not None
+    device = dr.async_get(hass).async_get(
+        er.async_get(hass).async_get(power).device_id  # type: ignore[arg-type,union-attr]
+    )
+    await use_blueprint(hass, {**things, "kettle": device}, minutes=0)
+    await run_meter(hass, freezer, 3700)  # learn the meter's 75 W
+    pzem.power, pzem.current = 2000.0, 8.7
+    coordinator = meter.runtime_data.coordinator
+    for _ in range(3):  # 2 kW for 90 s (the automation then waits for an answer)
+        polls = pzem.requests
+        freezer.tick(30)
+        async_fire_time_changed(hass)
+        for _ in range(5000):  # the poll goes over a real socket
+            await asyncio.sleep(0)
+            if pzem.requests > polls and coordinator.data.reading.power == 2000:
+                break
+        await settle(hass)
+    [call] = things["notified"]
+    name = hass.states.get(power).name  # type: ignore[union-attr]
+    assert call.data["title"] == f"Anomaly: {name}"
+    assert call.data["message"].startswith("spike: 2000")
+    hass.bus.async_fire(
+        "mobile_app_notification_action",
+        {"action": call.data["data"]["actions"][0]["action"]},
+    )
+    await hass.async_block_till_done()
+    [off] = things["off"]
+    assert off.data["entity_id"] == [RELAY] or off.data["entity_id"] == RELAY

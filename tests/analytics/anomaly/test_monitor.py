@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -52,10 +53,32 @@ async def test_learns_then_alerts_on_a_sustained_spike(
     problem = entity(hass, entry, "anomaly", "binary_sensor")
     baseline = entity(hass, entry, "baseline", "sensor")
     assert hass.states.get(problem).state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get(baseline).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    cold = hass.states.get(baseline)
+    assert cold is not None
+    assert cold.state == STATE_UNKNOWN
+    # Unknown, and why: nothing learned yet (the kettle is off).
+    assert cold.attributes["status"] == "waiting"
+    assert cold.attributes["readings"] == 0
+    assert cold.attributes["readings_needed"] == 30
+    assert cold.attributes["ready_after"] is None
 
-    await run(hass, freezer, 75, 3700)  # an hour of a 75 W load: the baseline
-    assert float(hass.states.get(baseline).state) == pytest.approx(75, abs=1)  # type: ignore[union-attr]
+    start = dt_util.utcnow()
+    await run(hass, freezer, 75, 1800)  # half an hour: readings enough, not time
+    learning = hass.states.get(baseline)
+    assert learning is not None
+    assert learning.state == STATE_UNKNOWN
+    assert learning.attributes["status"] == "learning"
+    assert learning.attributes["readings"] == 30
+    # The readings are in: known an hour after the first one.
+    ready = dt_util.parse_datetime(learning.attributes["ready_after"])
+    assert ready == start + timedelta(hours=1)
+
+    await run(hass, freezer, 75, 1900)  # an hour of a 75 W load: the baseline
+    learned = hass.states.get(baseline)
+    assert learned is not None
+    assert float(learned.state) == pytest.approx(75, abs=1)
+    assert learned.attributes["status"] == "learned"
+    assert "readings" not in learned.attributes
     await run(hass, freezer, 200, 20)  # a short blip: below the 30 s debounce
     await run(hass, freezer, 75, 120)
     assert events == []
@@ -190,32 +213,3 @@ async def test_device_triggers_on_the_monitored_device(
     await run(hass, freezer, 300, 60)
     await hass.async_block_till_done()
     assert [e.data["kind"] for e in fired] == ["spike"]
-
-
-async def test_intelergy_devices_are_offered_a_monitor(
-    hass: HomeAssistant, gen1_sim: Any
-) -> None:
-    from tests.conftest import shelly_entry  # noqa: PLC0415
-
-    entry = shelly_entry(hass, gen1_sim)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    flows = [
-        f
-        for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if f["context"]["source"] == "integration_discovery"
-    ]
-    assert len(flows) == 1
-    assert flows[0]["step_id"] == "anomaly_confirm"
-    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
-    await hass.async_block_till_done()
-    assert result["type"].value == "create_entry"
-    assert result["result"].state is ConfigEntryState.LOADED
-    # Offered once: reloading the plug offers nothing new.
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    assert not [
-        f
-        for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if f["context"]["source"] == "integration_discovery"
-    ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 import re
 from typing import Any
@@ -17,9 +18,12 @@ from homeassistant.helpers import (
     entity_registry as er,
     label_registry as lr,
 )
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from sqlalchemy.exc import OperationalError
+from yarl import URL
 
 from custom_components.intelergy.const import DOMAIN
 from tests.recorder import auto_enable_custom_integrations  # noqa: F401
@@ -31,6 +35,7 @@ from .common import (
     energy_sensor,
     import_rows,
     setup_integration,
+    usage_rows,
 )
 from .test_bills import area_of
 
@@ -139,7 +144,10 @@ async def test_energy_report(
         end="2026-09-01 12:00:00",
         group_by="hour",
     )
-    assert [b["kwh"] for b in hours["buckets"]] == [3.0, 3.0]
+    # Every hour of the period, 0 where the kettle used nothing: rows every 6
+    # hours (the report left the hours without a row out: issue 14).
+    assert [b["kwh"] for b in hours["buckets"]] == [3.0] + [0.0] * 5 + [3.0] + [0.0] * 5
+    assert hours["buckets"][1]["start"] == "2026-09-01T01:00:00+00:00"
     # The default: the current cycle, by day.
     days = await call(hass, "energy_report")
     assert days["group_by"] == "day"
@@ -161,24 +169,36 @@ def pdf_text(pdf: bytes) -> list[str]:
     return [re.sub(rb"\\(.)", rb"\1", text).decode("cp1252") for text in shown]
 
 
+@pytest.mark.freeze_time(NOW)  # before the login's token is issued
 async def test_export_invoice(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     tmp_path: Path,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "http", {})
     await household(hass, freezer)
     result = await call(hass, "export_invoice")  # the previous cycle
     path = Path(result["path"])
-    assert path.parent == tmp_path / "www" / "intelergy" / "invoices"
-    assert result["url"] == f"/local/intelergy/invoices/{path.name}"
+    # Not under www (issue 14: /local/ is served only when www existed at start-
+    # up, and then to anyone): a folder of its own, served behind the login.
+    assert path.parent == tmp_path / "intelergy" / "invoices"
+    assert not (tmp_path / "www").exists()
+    url = URL(result["url"])
+    assert url.path == f"/api/intelergy/invoices/{path.name}"
+    assert "authSig" in url.query
+    assert result["url_expires"] == "2026-10-11T12:30:00+00:00"  # a day
     assert path.name.startswith("home_2026-09-01_")
     assert result["complete"] is True
+    assert result["counted_from"] == "2026-09-01T00:00:00+00:00"
     # 588 kWh: 350 + 900 + 288 * 6 = 2978; + 50 = 3028; + 18 % = 3573.04.
     assert result["energy_kwh"] == 588.0
     assert result["total"] == 3573.04
-    text = pdf_text(await hass.async_add_executor_job(path.read_bytes))
+    pdf = await hass.async_add_executor_job(path.read_bytes)
+    text = pdf_text(pdf)
     assert "Household: Home" in text
     assert "Period: 2026-09-01 to 2026-09-30" in text
     assert "INR 3,573.04" in text
@@ -195,6 +215,29 @@ async def test_export_invoice(
     assert "588.00" in text
     assert "2,978.00" in text
     assert "545.04" in text  # 18 % of 3028
+
+    # The link opens the PDF in a browser without a login header...
+    browser = await hass_client_no_auth()
+
+    response = await browser.get(result["url"])
+    assert response.status == HTTPStatus.OK
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert await response.read() == pdf
+    # ... but the file is not public: unsigned or tampered, it needs a login.
+    assert (await browser.get(url.path)).status == HTTPStatus.UNAUTHORIZED
+    forged = url.update_query(authSig=url.query["authSig"][:-2] + "xx")
+    assert (await browser.get(str(forged))).status == HTTPStatus.UNAUTHORIZED
+    logged_in = await hass_client()
+    assert (await logged_in.get(url.path)).status == HTTPStatus.OK
+    # Only invoices are served from the folder.
+    secret = tmp_path / "intelergy" / "invoices" / "notes.txt"
+    await hass.async_add_executor_job(secret.write_text, "private")
+    for name in ("notes.txt", "home_2026-09-01_000000000000.pdf"):
+        answer = await logged_in.get(f"/api/intelergy/invoices/{name}")
+        assert answer.status == HTTPStatus.NOT_FOUND, name
+    escape = await logged_in.get("/api/intelergy/invoices/..%2Fnotes.txt")
+    assert escape.status == HTTPStatus.BAD_REQUEST  # HA's own filter
+
     # Exported again: the earlier file is replaced, not kept.
     again = await call(hass, "export_invoice", period="2026-09")
     assert not await hass.async_add_executor_job(path.exists)
@@ -203,11 +246,67 @@ async def test_export_invoice(
     assert current["complete"] is False
     pdf = await hass.async_add_executor_job(Path(current["path"]).read_bytes)
     assert "Cycle in progress" in " ".join(pdf_text(pdf))
+    # The link expires after a day.
+    freezer.tick(timedelta(days=1, seconds=1))
+    assert (await browser.get(again["url"])).status == HTTPStatus.UNAUTHORIZED
+
+
+async def test_first_invoice_of_a_fresh_install(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """Statistics from 5 October 14:00: the default invoice is October's so far.
+
+    Issue 14: it was September's, a cycle nobody measured: 59.00 (fixed charge
+    and tax) for 0 kWh.
+    """
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "http", {})
+    await hass.config.async_set_time_zone("UTC")
+    freezer.move_to(NOW)
+    energy_sensor(hass, "sensor.main")
+    entry = billing_entry(hass, ["sensor.main"])
+    await setup_integration(hass, entry)
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "export_invoice")
+    assert raised.value.translation_key == "billing_no_statistics"
+    first = datetime(2026, 10, 5, 14, tzinfo=UTC)
+    # Half a kWh an hour from then to 12:00 today (118 hours).
+    await import_rows(hass, "sensor.main", usage_rows(first, [0.5] * 118))
+    invoice = await call(hass, "export_invoice")
+    assert (invoice["cycle_start"], invoice["complete"]) == ("2026-10-01", False)
+    assert invoice["counted_from"] == "2026-10-05T14:00:00+00:00"
+    assert invoice["energy_kwh"] == 59.0
+    # 59 kWh at 3.50 = 206.50; the fixed charge for 118.5 of the cycle's 744
+    # hours, 50 * 118.5 / 744 = 7.96 (not from 1 October: 15.05); 18 % tax.
+    assert invoice["total"] == 206.5 + 7.96 + 38.6
+    text = " ".join(
+        pdf_text(await hass.async_add_executor_job(Path(invoice["path"]).read_bytes))
+    )
+    assert "Statistics start on 2026-10-05 14:00" in text
+    assert "Cycle in progress" in text
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "export_invoice", period="previous_cycle")
+    assert raised.value.translation_key == "billing_before_statistics"
+    assert raised.value.translation_placeholders == {
+        "period": "2026-09",
+        "start": "2026-10-05 14:00",
+    }
+    # The bill of that cycle says why it is 0: no statistics yet then.
+    september = await call(hass, "calculate_bill", period="previous_cycle")
+    assert (september["energy_kwh"], september["total"]) == (0.0, 0.0)
+    assert september["statistics_start"] == "2026-10-05T14:00:00+00:00"
 
 
 async def test_errors(
-    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
 ) -> None:
+    hass.config.config_dir = str(tmp_path)
     await hass.config.async_set_time_zone("UTC")
     freezer.move_to(NOW)
     await setup_integration(hass)
@@ -280,6 +379,12 @@ async def test_errors(
     ):
         await call(hass, "calculate_bill", config_entry_id=entry)
     assert raised.value.translation_key == "billing_statistics_failed"
+    # No HTTP server to serve it: no invoice (and no file) at all.
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "export_invoice", config_entry_id=entry)
+    assert raised.value.translation_key == "billing_invoice_no_http"
+    assert not (tmp_path / "intelergy").exists()
+    assert await async_setup_component(hass, "http", {})
     with (
         patch("pathlib.Path.write_bytes", side_effect=OSError("read-only")),
         pytest.raises(HomeAssistantError) as raised,

@@ -190,7 +190,12 @@ async def test_meter_reset_and_outage_through_the_recorder(
     report = await call(
         hass, "energy_report", start="2026-09-14 00:00:00", group_by="hour"
     )
-    assert report["total_kwh"] == 0.0  # the hour is not compiled yet: no hourly row
+    # The report reads the same sums as the bill: 6 kWh in the 10:00 hour, from
+    # its 5-minute rows. (It read the recorder's hourly rows only and said 0 kWh
+    # until the hour was compiled: issue 14.)
+    assert report["total_kwh"] == bill["energy_kwh"] == 6.0
+    assert [b["kwh"] for b in report["buckets"]] == [0.0] * 10 + [6.0]
+    assert report["buckets"][-1]["end"] == "2026-09-14T10:55:30+00:00"  # now
 
 
 async def test_a_total_sensor_going_down_counts_zero(

@@ -15,6 +15,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -22,7 +23,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
+    statistics_during_period,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from sqlalchemy.exc import OperationalError
 
 from custom_components.intelergy.diagnostics import async_get_config_entry_diagnostics
@@ -171,3 +174,47 @@ async def test_cost_entity_for_the_energy_dashboard(
     )
     validation = (await async_validate(hass)).as_dict()
     assert validation["energy_sources"] == [[]], validation
+
+
+@pytest.mark.freeze_time(NOW)  # before the websocket's token is issued
+async def test_the_energy_pickers_offer_the_meter_not_the_bill(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """The Energy dashboard's energy pickers list the meter, not *Energy this cycle*.
+
+    Their filter (home-assistant-frontend 20260930.5, ``ha-statistic-picker`` in
+    the grid, solar, battery and individual-device dialogs): every statistic id
+    of ``recorder/list_statistic_ids`` whose ``unit_class`` is energy, whatever
+    the entity. The recorder lists the statistics it has and every sensor it
+    would compile (a state class). Issue 14: *Energy this cycle* (kWh, state
+    class total) was offered beside the meter; it now has no state class. *Cost
+    this cycle* keeps its sum statistics (the dashboard's cost entity).
+    """
+    entry = await household(hass, freezer)
+    assert await async_setup_component(hass, "sensor", {})  # compiles sensors
+    await async_wait_recording_done(hass)
+    start = NOW.replace(minute=5, second=0)
+    freezer.move_to(start + timedelta(minutes=5, seconds=10))
+    do_adhoc_statistics(hass, start=start)
+    await async_wait_recording_done(hass)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "recorder/list_statistic_ids"})
+    response = await client.receive_json()
+    assert response["success"]
+    listed = {row["statistic_id"]: row for row in response["result"]}
+    offered = {key for key, row in listed.items() if row["unit_class"] == "energy"}
+    assert offered == {"sensor.main"}
+    energy = state_of(hass, entry, "energy_cycle")
+    assert energy.attributes["device_class"] == "energy"
+    assert "state_class" not in energy.attributes
+    cost = state_of(hass, entry, "cost_cycle").entity_id
+    assert listed[cost]["has_sum"] is True
+    assert listed[cost]["statistics_unit_of_measurement"] == "INR"
+    # Its 5-minute statistics were compiled: what the dashboard's cost reads.
+    stats = await hass.async_add_executor_job(
+        statistics_during_period, hass, start, None, {cost}, "5minute", None, {"sum"}
+    )
+    assert stats[cost]

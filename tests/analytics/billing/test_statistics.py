@@ -23,7 +23,6 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.intelergy.analytics.billing import statistics
 from custom_components.intelergy.core.ledger import energy_between
-from custom_components.intelergy.core.prepaid import forecast
 from tests.recorder import auto_enable_custom_integrations  # noqa: F401
 
 from .common import HOUR, import_rows, usage_rows
@@ -72,6 +71,80 @@ async def test_sums_agree_with_the_recorders_change(
     assert sums["sensor.none"] == dict.fromkeys(cuts)
     # Wh statistics come back in kWh.
     assert energy_between(sums["sensor.wh"][cuts[0]], sums["sensor.wh"][cuts[2]]) == 6.0
+
+
+async def test_many_instants_read_in_one_scan_agree_with_lookups(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """An hourly report's instants: one range of hourly rows, the same sums.
+
+    A gap, a reset, a sensor that starts later, Wh statistics; the
+    instants near now still read the 5-minute rows.
+    """
+    freezer.move_to(NOW)
+    rng = random.Random(11)  # noqa: S311
+    usage = [round(rng.uniform(0, 2), 3) for _ in range(160)]
+    rows = usage_rows(START, usage, resets=[40])
+    await import_rows(hass, "sensor.a", rows[:20] + rows[26:])
+    await import_rows(hass, "sensor.b", usage_rows(START + 50 * HOUR, [0.5] * 100))
+    await import_rows(hass, "sensor.wh", usage_rows(START, [250.0] * 160), unit="Wh")
+    ids = ["sensor.a", "sensor.b", "sensor.wh", "sensor.none"]
+    hours = [START + timedelta(hours=h) for h in range(-3, 200)]
+    instants = [*hours, NOW]
+    assert len(instants) > statistics.DENSE
+    with patch.object(statistics, "_scan", wraps=statistics._scan) as scan:
+        dense = await statistics.async_sums_at(hass, ids, instants, NOW)
+    assert scan.call_count == 1
+    looked_up: dict[str, dict[datetime, float | None]] = {e: {} for e in ids}
+    for first in range(0, len(instants), 10):
+        part = await statistics.async_sums_at(
+            hass, ids, instants[first : first + 10], NOW
+        )
+        for entity_id, found in part.items():
+            looked_up[entity_id] |= found
+    assert dense == looked_up
+    assert dense["sensor.b"][START + 50 * HOUR] is None  # before its first row
+    assert dense["sensor.a"][START + 23 * HOUR] == dense["sensor.a"][START + 20 * HOUR]
+
+
+async def test_where_the_statistics_start(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The earliest first row of the sensors, hourly or 5-minute, to the hour."""
+    freezer.move_to(NOW)
+    await import_rows(hass, "sensor.a", usage_rows(START + 30 * HOUR, [1.0] * 5))
+    await import_rows(hass, "sensor.b", usage_rows(START + 50 * HOUR, [1.0] * 5))
+    assert await statistics.async_first_statistics(hass, ["sensor.b"]) == (
+        START + 50 * HOUR
+    )
+    assert await statistics.async_first_statistics(
+        hass, ["sensor.a", "sensor.b", "sensor.none"]
+    ) == (START + 30 * HOUR)
+    assert await statistics.async_first_statistics(hass, ["sensor.none"]) is None
+    # A sensor new this hour has 5-minute rows only: its hour.
+    metadata = StatisticMetaData(
+        mean_type=StatisticMeanType.NONE,
+        has_sum=True,
+        name=None,
+        source="recorder",
+        statistic_id="sensor.new",
+        unit_class="energy",
+        unit_of_measurement="kWh",
+    )
+    from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
+        StatisticsShortTerm,
+    )
+    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+    get_instance(hass).async_import_statistics(
+        metadata,
+        [StatisticData(start=NOW.replace(minute=5), state=1.0, sum=0.1)],
+        StatisticsShortTerm,
+    )
+    await async_wait_recording_done(hass)
+    assert await statistics.async_first_statistics(hass, ["sensor.new"]) == (
+        NOW.replace(minute=0)
+    )
 
 
 async def test_statistics_without_an_energy_sum_are_not_billed(
@@ -137,37 +210,3 @@ async def test_recent_sums_come_from_five_minute_rows(
         NOW.replace(minute=15): 6.0,
         NOW: 6.0,
     }
-
-
-async def test_balance_history_for_the_prepaid_forecast(
-    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    """ELNET's balance sensor: hourly states of a monetary total, in the recorder."""
-    freezer.move_to(NOW)
-    metadata = StatisticMetaData(
-        mean_type=StatisticMeanType.NONE,
-        has_sum=True,
-        name=None,
-        source="recorder",
-        statistic_id="sensor.meter_balance",
-        unit_class=None,
-        unit_of_measurement="INR",
-    )
-    hours = int((NOW.replace(minute=0) - START) / HOUR)
-    async_import_statistics(
-        hass,
-        metadata,
-        [
-            StatisticData(start=START + h * HOUR, state=2000.0 - 5 * h, sum=-5.0 * h)
-            for h in range(hours)
-        ],
-    )
-    await async_wait_recording_done(hass)
-    history = await statistics.async_balance_history(
-        hass, "sensor.meter_balance", NOW - timedelta(days=7), NOW
-    )
-    assert history[-1] == (NOW.replace(minute=0), 2000.0 - 5 * (hours - 1))
-    balance = history[-1][1] - 5.0 / 3  # 20 minutes later
-    result = forecast(history, balance, NOW)
-    assert result.daily_burn == pytest.approx(120.0)
-    assert result.days_left == pytest.approx(balance / 120.0)

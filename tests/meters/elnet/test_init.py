@@ -48,7 +48,9 @@ async def test_entities(
     assert float(balance.state) == 1787.42
     assert balance.attributes[ATTR_DEVICE_CLASS] == "monetary"
     assert balance.attributes[ATTR_UNIT_OF_MEASUREMENT] == hass.config.currency
-    assert balance.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL
+    # No state class: no statistics, so the Energy dashboard's cost picker does
+    # not offer a balance (tests/meters/elnet/test_recorder.py).
+    assert ATTR_STATE_CLASS not in balance.attributes
 
     load = state(hass, "sensor", "present_load")
     assert (float(load.state), load.attributes[ATTR_UNIT_OF_MEASUREMENT]) == (
@@ -56,19 +58,22 @@ async def test_entities(
         "kW",
     )
 
-    for key, value in (
-        ("grid_energy", 48808.72),
-        ("generator_energy", 477.24),
-        ("grid_energy_today", 10.96),
-        ("generator_energy_today", 0.06),
-        ("grid_energy_month", 418.65),
-        ("generator_energy_month", 28.91),
+    for key, value, lifetime in (
+        ("grid_energy", 48808.72, True),
+        ("generator_energy", 477.24, True),
+        ("grid_energy_today", 10.96, False),
+        ("generator_energy_today", 0.06, False),
+        ("grid_energy_month", 418.65, False),
+        ("generator_energy_month", 28.91, False),
     ):
         energy = state(hass, "sensor", key)
         assert float(energy.state) == value, key
         assert energy.attributes[ATTR_DEVICE_CLASS] == "energy"
         assert energy.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kWh"
-        assert energy.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
+        # Only the lifetime totals are for the Energy dashboard (statistics).
+        assert energy.attributes.get(ATTR_STATE_CLASS) == (
+            SensorStateClass.TOTAL_INCREASING if lifetime else None
+        ), key
 
     cost = state(hass, "sensor", "grid_cost_today")
     assert float(cost.state) == 91.3
@@ -85,10 +90,11 @@ async def test_entities(
     assert source.state == "grid"
     assert source.attributes["options"] == ["grid", "generator"]
     assert state(hass, "sensor", "generator_since").state == "unknown"
-    updated = dt_util.parse_datetime(state(hass, "sensor", "last_update").state)
-    assert updated == datetime(
-        2025, 7, 25, 15, 56, 59, tzinfo=dt_util.get_default_time_zone()
-    )
+    # The days left come from the recorded balance: none here, and they say so.
+    for key in ("balance_days_left", "balance_depletion"):
+        prepaid = state(hass, "sensor", key)
+        assert prepaid.state == "unknown"
+        assert prepaid.attributes["reason"] == "no_recorder"
     assert float(state(hass, "sensor", "sanctioned_grid_load").state) == 52.0
 
     assert state(hass, "binary_sensor", "low_balance").state == STATE_OFF
@@ -106,6 +112,28 @@ async def test_entities(
     assert stale is not None
     assert stale.entity_category == "diagnostic"
     assert stale.unique_id == f"{ELNET_SERIAL}_stale"
+    # A new state every reading: off by default, or it fills the logbook.
+    last_update = registry.async_get(entity_id(hass, "sensor", "last_update"))
+    assert last_update is not None
+    assert last_update.entity_category == "diagnostic"
+    assert last_update.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_last_meter_update_when_enabled(
+    hass: HomeAssistant, elnet_sim: ElnetSimulator, elnet_entry: MockConfigEntry
+) -> None:
+    er.async_get(hass).async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{ELNET_SERIAL}_last_update",
+        config_entry=elnet_entry,
+        disabled_by=None,
+    )
+    await setup(hass, elnet_entry)
+    updated = dt_util.parse_datetime(state(hass, "sensor", "last_update").state)
+    assert updated == datetime(
+        2025, 7, 25, 15, 56, 59, tzinfo=dt_util.get_default_time_zone()
+    )
 
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, ELNET_SERIAL), elnet_entry.entry_id
@@ -182,6 +210,11 @@ async def test_grid_generator_grid(
     assert summary["average_kw"] == pytest.approx(2.0, abs=0.01)
     assert summary["generator_started"] == started.isoformat()
     assert state(hass, "sensor", "generator_since").state == "unknown"
+    # The days left come from the recorded balance: none here, and they say so.
+    for key in ("balance_days_left", "balance_depletion"):
+        prepaid = state(hass, "sensor", key)
+        assert prepaid.state == "unknown"
+        assert prepaid.attributes["reason"] == "no_recorder"
 
 
 async def test_generator_session_spans_restart(
@@ -246,6 +279,11 @@ async def test_stale_flip_after_restart_fires_nothing(
     assert elnet_entry.state is ConfigEntryState.LOADED
     assert state(hass, "sensor", "power_source").state == "grid"
     assert state(hass, "sensor", "generator_since").state == "unknown"
+    # The days left come from the recorded balance: none here, and they say so.
+    for key in ("balance_days_left", "balance_depletion"):
+        prepaid = state(hass, "sensor", key)
+        assert prepaid.state == "unknown"
+        assert prepaid.attributes["reason"] == "no_recorder"
     assert elnet_entry.runtime_data.coordinator.tracker.session is None
     # Stale since before the restart: UpdatedOn has not moved for 11 minutes.
     assert state(hass, "binary_sensor", "stale").state == STATE_ON

@@ -1,6 +1,9 @@
-"""ELNET's prepaid view: days of balance left from the Balance sensor's statistics.
+"""ELNET's prepaid view: days of balance left from the Balance sensor's recorded states.
 
-Runs once the two sensors of the report are in sources/elnet (skipped before).
+The *Balance* has no long-term statistics (a balance is no cost for the Energy
+dashboard to offer); the forecast reads its recorded states. Until there are 12
+hours of them, *Balance days left* and *Balance runs out* say why they are
+unknown and from when they will not be.
 """
 
 from __future__ import annotations
@@ -9,12 +12,6 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.models import (
-    StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
-)
-from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -22,62 +19,88 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.intelergy.meters.elnet.descriptions import SENSORS
 from simulators.elnet import ElnetSimulator
 from tests.recorder import HOUR, auto_enable_custom_integrations  # noqa: F401
 
-from .common import entity_id, poll, setup
+from .common import poll, setup, state
 
-pytestmark = pytest.mark.skipif(
-    "balance_days_left" not in {d.key for d in SENSORS},
-    reason="the ELNET prepaid sensors are not added to sources/elnet yet",
-)
+START = HOUR + timedelta(minutes=1)
+# 0.6 kW on grid at 8.33 a kWh: 5 an hour, 120 a day.
+LOAD_KW = 0.6
+BURN_PER_DAY = 0.6 * 8.33 * 24
 
 
-async def test_days_left_from_the_balance_history(
+async def hours_of_use(
+    hass: HomeAssistant,
+    sim: ElnetSimulator,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hours: range,
+    load_kw: float = LOAD_KW,
+) -> None:
+    """The meter runs hour by hour; HA polls and records at each hour."""
+    for hour in hours:
+        freezer.move_to(START + timedelta(hours=hour))
+        sim.advance(3600, load_kw=load_kw)
+        await poll(hass, entry)
+        await async_wait_recording_done(hass)
+
+
+async def test_days_left_after_twelve_hours_of_balance_history(
     recorder_mock: Recorder,
     hass: HomeAssistant,
     elnet_sim: ElnetSimulator,
     elnet_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    freezer.move_to(HOUR + timedelta(minutes=1))
+    freezer.move_to(START)
     await setup(hass, elnet_entry)
-    balance = entity_id(hass, "sensor", "balance")
-    # Nothing to go on yet: no forecast.
-    assert (
-        hass.states.get(entity_id(hass, "sensor", "balance_days_left")).state
-        == "unknown"
-    )
-    now_balance = float(hass.states.get(balance).state)
-    # Three days of history, spending 5 an hour (120 a day), ending at the balance.
-    async_import_statistics(
-        hass,
-        StatisticMetaData(
-            mean_type=StatisticMeanType.NONE,
-            has_sum=True,
-            name=None,
-            source="recorder",
-            statistic_id=balance,
-            unit_class=None,
-            unit_of_measurement=hass.config.currency,
-        ),
-        [
-            StatisticData(
-                start=HOUR - timedelta(hours=72 - h),
-                state=now_balance + 5.0 * (71 - h),
-                sum=-5.0 * h,
-            )
-            for h in range(72)
-        ],
-    )
     await async_wait_recording_done(hass)
-    freezer.move_to(HOUR + timedelta(hours=1, minutes=2))  # the history is re-read
-    await poll(hass, elnet_entry)
-    days = float(hass.states.get(entity_id(hass, "sensor", "balance_days_left")).state)
-    current = float(hass.states.get(balance).state)
-    assert days == pytest.approx(current / 120.0, rel=0.05)
-    assert (
-        hass.states.get(entity_id(hass, "sensor", "balance_depletion")).state
-        != "unknown"
-    )
+    # Nothing to go on yet: unknown, and the sensors say why and until when.
+    for key in ("balance_days_left", "balance_depletion"):
+        unknown = state(hass, "sensor", key)
+        assert unknown.state == "unknown"
+        assert unknown.attributes["reason"] == "collecting_history"
+        assert unknown.attributes["available_from"] == START + timedelta(hours=12)
+
+    await hours_of_use(hass, elnet_sim, elnet_entry, freezer, range(1, 12))
+    days = state(hass, "sensor", "balance_days_left")
+    assert days.state == "unknown"
+    assert days.attributes["available_from"] == START + timedelta(hours=12)
+
+    await hours_of_use(hass, elnet_sim, elnet_entry, freezer, range(12, 13))
+    days = state(hass, "sensor", "balance_days_left")
+    balance = float(state(hass, "sensor", "balance").state)
+    assert float(days.state) == pytest.approx(balance / BURN_PER_DAY, rel=0.01)
+    assert "reason" not in days.attributes
+    assert "available_from" not in days.attributes
+    runs_out = state(hass, "sensor", "balance_depletion")
+    assert runs_out.state != "unknown"
+    assert "reason" not in runs_out.attributes
+
+    # The next readings move the estimate by seconds: "Balance runs out" keeps
+    # its time (a new one only when it moves by an hour), the days left follow.
+    for _ in range(3):
+        freezer.tick(timedelta(seconds=30))
+        elnet_sim.advance(30, load_kw=LOAD_KW * 1.2)
+        await poll(hass, elnet_entry)
+    assert state(hass, "sensor", "balance_depletion").state == runs_out.state
+    assert float(state(hass, "sensor", "balance_days_left").state) < float(days.state)
+
+
+async def test_no_spending_says_so(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to(START)
+    await setup(hass, elnet_entry)
+    await async_wait_recording_done(hass)
+    await hours_of_use(hass, elnet_sim, elnet_entry, freezer, range(1, 14), 0.0)
+    for key in ("balance_days_left", "balance_depletion"):
+        flat = state(hass, "sensor", key)
+        assert flat.state == "unknown"
+        assert flat.attributes["reason"] == "no_spending"
+        assert "available_from" not in flat.attributes

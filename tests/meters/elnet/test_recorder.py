@@ -10,6 +10,7 @@ from homeassistant.components.energy import data as energy_data
 from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -17,6 +18,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from simulators.elnet import ElnetSimulator
 from tests.recorder import HOUR, auto_enable_custom_integrations, hour_of  # noqa: F401
@@ -110,3 +112,45 @@ async def test_grid_and_generator_validate_cleanly(
     validation = (await async_validate(hass)).as_dict()
     assert validation["energy_sources"] == [[], []], validation
     assert validation["device_consumption"] == []
+
+
+async def test_energy_dashboard_pickers_offer_the_lifetime_totals(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    elnet_sim: ElnetSimulator,
+    elnet_entry: MockConfigEntry,
+) -> None:
+    """What the Energy dashboard's pickers list, as its frontend asks for them.
+
+    Its energy pickers list every statistic in the energy unit class
+    (``recorder/list_statistic_ids``, then ``unit_class == "energy"``), its cost
+    picker every statistic there is.
+    """
+    await setup(hass, elnet_entry)
+    await async_wait_recording_done(hass)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "recorder/list_statistic_ids"})
+    response = await client.receive_json()
+    assert response["success"], response
+    ours = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), elnet_entry.entry_id
+        )
+    }
+    listed = {
+        row["statistic_id"]: row
+        for row in response["result"]
+        if row["statistic_id"] in ours
+    }
+
+    def sensor(key: str) -> str:
+        return entity_id(hass, "sensor", key)
+
+    energy = {key for key, row in listed.items() if row["unit_class"] == "energy"}
+    assert energy == {sensor("grid_energy"), sensor("generator_energy")}
+    # Not the day's or month's energy, not the balance; the costs are there.
+    for key in ("grid_energy_today", "generator_energy_month", "balance"):
+        assert sensor(key) not in listed, key
+    assert {sensor("grid_cost_today"), sensor("generator_cost_today")} <= set(listed)

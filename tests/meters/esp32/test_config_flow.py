@@ -81,6 +81,8 @@ async def test_by_device_id(hass: HomeAssistant, link: Link) -> None:
     )
     assert device is not None
     assert device.area_id == area.id
+    # Named after its room and kind; its device id is its serial number.
+    assert (device.name, device.serial_number) == ("Hall ESP32 meter", "hall-meter")
 
     result = await start(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], good)

@@ -94,9 +94,45 @@ async def test_set_up_over_modbus_tcp(hass: HomeAssistant, sim: PzemSimulator) -
     area = ar.async_get(hass).async_get_area_by_name("Utility")
     assert area is not None
     assert device.area_id == area.id
+    # Named after its room and kind, not its address (that is the entry's title).
+    assert device.name == "Utility PZEM-004T"
+    power = hass.states.get(entity(hass, "sensor", entry, "power"))
+    assert power is not None
+    assert power.attributes["friendly_name"] == "Utility PZEM-004T Power"
+    # Secondary quantities are diagnostic, as on every kind (quantities.py).
+    registry = er.async_get(hass)
+    for key, category in (
+        ("voltage", None),
+        ("current", None),
+        ("frequency", "diagnostic"),
+        ("power_factor", "diagnostic"),
+    ):
+        found = registry.async_get(entity(hass, "sensor", entry, key))
+        assert found is not None
+        assert found.entity_category == category, key
+    # A restart keeps the name: the room is the device's area by then.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.unique_id), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == "Utility PZEM-004T"
 
     result = await add(hass, "tcp", {"host": "127.0.0.1", "port": sim.port, "slave": 1})
     assert result["reason"] == "already_configured"
+
+
+async def test_named_after_its_kind_without_a_room(
+    hass: HomeAssistant, sim: PzemSimulator
+) -> None:
+    result = await add(hass, "tcp", {"host": "127.0.0.1", "port": sim.port, "slave": 1})
+    entry = result["result"]
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.unique_id), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == "PZEM-004T"
 
 
 async def test_rtu_over_tcp_gateway(hass: HomeAssistant, socket_enabled: None) -> None:

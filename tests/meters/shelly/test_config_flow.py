@@ -417,8 +417,9 @@ async def test_reconfigure(
         assert entry.data[CONF_PORT] == moved.port
 
 
-async def test_no_options_for_shelly(
+async def test_shelly_has_options(
     hass: HomeAssistant, gen1_sim: ShellySimulator
 ) -> None:
+    """Its options hold the built-in anomaly monitor (tests/meters/shelly/test_options.py)."""
     entry = shelly_entry(hass, gen1_sim)
-    assert entry.supports_options is False
+    assert entry.supports_options is True

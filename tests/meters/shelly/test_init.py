@@ -164,15 +164,21 @@ async def test_gen4_power_strip_entities_and_push(
         channel: hass.states.get(entity_id(hass, "switch", f"{mac}_{channel}_relay"))
         for channel in range(4)
     }
-    assert names[0].attributes["friendly_name"] == "Test Name Outlet 1"  # type: ignore[union-attr]
+    # Numbered as the strip numbers them (switch:0..3), beside its own names.
+    assert names[0].attributes["friendly_name"] == "Test Name Outlet 0"  # type: ignore[union-attr]
     assert names[1].attributes["friendly_name"] == "Test Name Switch 1 name"  # type: ignore[union-attr]
     assert names[2].state == STATE_OFF  # type: ignore[union-attr]
-    voltage = hass.states.get(entity_id(hass, "sensor", f"{mac}_3_voltage"))
+    # The supply's voltage once, for the strip (switch:0's); each outlet's own is
+    # there, disabled by default.
+    voltage = hass.states.get(entity_id(hass, "sensor", f"{mac}_voltage"))
     assert voltage is not None
-    assert voltage.state == "231.2"
-    assert voltage.attributes["friendly_name"] == "Test Name Switch 3 name voltage"
-    for key in ("current", "power_factor", "frequency", "energy", "power"):
-        entity_id(hass, "sensor", f"{mac}_3_{key}")
+    assert voltage.state == "232.5"
+    assert voltage.attributes["friendly_name"] == "Test Name Voltage"
+    registry = er.async_get(hass)
+    for key in ("voltage", "current", "power_factor", "frequency"):
+        outlet = registry.async_get(entity_id(hass, "sensor", f"{mac}_3_{key}"))
+        assert outlet is not None
+        assert outlet.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert state(hass, "sensor", f"{mac}_3_energy") == "18.440297"
 
     # The button on the strip: the change arrives as a NotifyStatus push.

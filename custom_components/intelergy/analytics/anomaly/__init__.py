@@ -1,4 +1,8 @@
-"""Anomaly monitors: any power sensor's stream through the detectors of energy.anomaly."""
+"""Anomaly monitors: a power stream through the detectors of core/anomaly.
+
+An entry of this kind watches any integration's power sensor (monitor.py
+``SensorMonitor``); Intelergy's meters run theirs built in (meter.py).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import (
-    device_registry as dr,
-    discovery_flow,
-    entity_registry as er,
-)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -23,7 +22,8 @@ from ...storage import EntryStore
 from .const import CONF_POWER_ENTITY, SAVE_DELAY
 from .entity import BASELINE, PROBLEM, AnomalyProblem, BaselineSensor
 from .flow import AnomalyConfigFlow, AnomalyOptionsFlow
-from .monitor import AnomalyMonitor
+from .meter import async_entry_gave_up, async_entry_takes_over
+from .monitor import AnomalyMonitor, SensorMonitor
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
 
@@ -32,9 +32,14 @@ PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
 class AnomalyMonitorData:
     """Runtime data of an anomaly monitor entry."""
 
-    monitor: AnomalyMonitor
+    monitor: SensorMonitor
     device: Any  # the monitored device, when the sensor has one
     info: DeviceInfo | None
+
+    @property
+    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
+        """The entry's one monitor."""
+        return (self.monitor,)
 
     @property
     def platforms(self) -> Sequence[Platform]:
@@ -65,7 +70,15 @@ async def async_setup_source(
 ) -> AnomalyMonitorData:
     """Restore the detector and follow the sensors."""
     store = EntryStore(hass, KIND_ANOMALY, entry.entry_id, delay=SAVE_DELAY)
-    monitor = AnomalyMonitor(hass, entry, store, await store.async_load())
+    monitor = SensorMonitor(
+        hass,
+        entry.entry_id,
+        entry.data,
+        entry.options,
+        stored=await store.async_load(),
+        save=store.schedule_save,
+    )
+    store.bind(monitor.detector.as_dict)
     # The monitor's entities join the monitored device (a plug's problem flag
     # belongs on the plug, as HA's helpers attach to their source's device); a
     # sensor without a device gets one for the monitor.
@@ -84,25 +97,25 @@ async def async_setup_source(
         )
         monitor.device_id = own.id
     monitor.async_start()
-    entry.async_on_unload(monitor.async_stop)
+
+    async def _stop() -> None:
+        monitor.async_stop()
+        await store.async_save()
+
+    entry.async_on_unload(_stop)
+    # A meter watching the same sensor with its own monitor gives way.
+    async_entry_takes_over(hass, monitor.power_entity)
     return AnomalyMonitorData(monitor, device, info)
+
+
+async def async_remove_source(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
+    """Hand a meter's power sensor back to the meter's own monitor."""
+    async_entry_gave_up(hass, entry.data[CONF_POWER_ENTITY])
 
 
 ENTRY_KIND: Final = EntryKind(
     setup=async_setup_source,
     config_flow=AnomalyConfigFlow,
     options_flow=AnomalyOptionsFlow,
+    remove=async_remove_source,
 )
-
-
-@callback
-def async_offer_monitors(hass: HomeAssistant, entry: IntelergyConfigEntry) -> None:
-    """Offer an anomaly monitor (a discovered flow) for each power sensor of ``entry``."""
-    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
-        if entity.domain == "sensor" and entity.unique_id.endswith("_power"):
-            discovery_flow.async_create_flow(
-                hass,
-                DOMAIN,
-                {"source": SOURCE_INTEGRATION_DISCOVERY},
-                {CONF_POWER_ENTITY: entity.entity_id},
-            )

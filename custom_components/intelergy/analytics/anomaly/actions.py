@@ -15,7 +15,7 @@ import probatio
 from ...const import CONF_KIND, DOMAIN, KIND_ANOMALY
 from ...core.anomaly import Anomaly, DetectorConfig, replay
 from .const import CONF_POWER_ENTITY
-from .monitor import detector_config, number
+from .monitor import Monitored, detector_config, number
 
 SERVICE_DETECT_ANOMALIES: Final = "detect_anomalies"
 ATTR_START: Final = "start"
@@ -32,7 +32,12 @@ FILL_SECONDS: Final = 30.0
 
 
 def _config_for(hass: HomeAssistant, entity_id: str) -> DetectorConfig:
-    """The monitor's settings for the sensor, or the defaults."""
+    """The settings of the sensor's monitor (an entry's, a meter's), or the defaults."""
+    for loaded in hass.config_entries.async_loaded_entries(DOMAIN):
+        if isinstance(data := getattr(loaded, "runtime_data", None), Monitored):
+            for monitor in data.anomaly_monitors:
+                if monitor.power_entity == entity_id:
+                    return monitor.detector.config
     for entry in hass.config_entries.async_entries(DOMAIN):
         if (
             entry.data.get(CONF_KIND) == KIND_ANOMALY

@@ -1,9 +1,11 @@
-"""Constants of anomaly monitor entries."""
+"""Constants of anomaly monitors: entries of their own, and those built into meters."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Final
+
+from ...const import KIND_ESP32, KIND_PZEM, KIND_SHELLY
 
 CONF_POWER_ENTITY: Final = "power_entity"
 CONF_VOLTAGE_ENTITY: Final = "voltage_entity"
@@ -20,6 +22,13 @@ CONF_VOLTAGE_LOW: Final = "voltage_low"
 CONF_VOLTAGE_HIGH: Final = "voltage_high"
 CONF_CURRENT_MAX: Final = "current_max"
 CONF_DAILY_FACTOR: Final = "daily_factor"
+
+# A meter's options: its built-in monitor, a section of the options form holding
+# the switch and the thresholds above.
+CONF_MONITOR_SECTION: Final = "anomaly_monitor"
+CONF_MONITOR: Final = "monitor"
+# Kinds whose devices measure power: each runs a monitor per power sensor.
+METERED_KINDS: Final = frozenset({KIND_SHELLY, KIND_ESP32, KIND_PZEM})
 
 EVENT_ANOMALY: Final = "intelergy_anomaly"
 # A power sensor that keeps its value reports no state change: the detector is

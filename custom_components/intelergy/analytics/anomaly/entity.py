@@ -1,4 +1,8 @@
-"""Anomaly monitor entities: a problem flag and the learned baseline."""
+"""Anomaly monitor entities: a problem flag and the learned baseline.
+
+A monitor entry's join the monitored device (or a device of its own); a meter's
+built-in monitors' are on the meter's device.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,10 @@ BASELINE = SensorEntityDescription(
 )
 # Which anomaly the problem sensor describes when several are active.
 PRIORITY = ("current", "voltage", "spike", "long_run", "daily_energy")
+# The baseline's cold start (the ``status`` attribute, translated).
+STATUS_WAITING = "waiting"  # no reading with the device on yet
+STATUS_LEARNING = "learning"
+STATUS_LEARNED = "learned"
 
 
 class MonitorEntity(Entity):
@@ -49,22 +57,32 @@ class MonitorEntity(Entity):
         device: Any,
         info: DeviceInfo | None,
     ) -> None:
-        """Unique id ``<entry id>_<key>``: one monitor per power sensor.
+        """Unique id ``<monitor's prefix>_<key>``: one monitor per power sensor.
 
-        On the monitored device when the sensor has one (``device``, as HA's
-        helpers attach to their source's device), else on a device of its own.
+        The prefix: a monitor entry's id, or a meter's stream (``<mac>_<outlet>``
+        on a Shelly, the entry's unique id on an ESP32 or PZEM meter). On
+        ``device`` when given (the monitored sensor's device, as HA's helpers
+        attach to their source's device), else on the device ``info`` describes
+        (a meter's, or one of the monitor's own). Named after its stream's label
+        when it has one: a strip outlet's name, or its number when only digits.
         """
         self.monitor = monitor
         self.entity_description = description
-        self._attr_unique_id = f"{monitor.entry.entry_id}_{description.key}"
+        self._attr_unique_id = f"{monitor.unique_id_prefix}_{description.key}"
         if device is not None:
             self.device_entry = device
         else:
             self._attr_device_info = info
+        if (label := monitor.label) is not None:
+            # A strip's outlet, named as its other entities: by the name set on
+            # the device ("Lamp anomaly"), else by its number ("Outlet 2 anomaly").
+            variant = "outlet" if label.isdigit() else "named"
+            self._attr_translation_key = f"{variant}_{description.translation_key}"
+            self._attr_translation_placeholders = {"channel": label}
 
     async def async_added_to_hass(self) -> None:
         """Refresh after every reading."""
-        self.monitor.add_listener(self._refresh)
+        self.async_on_remove(self.monitor.add_listener(self._refresh))
 
     @callback
     def _refresh(self) -> None:
@@ -101,10 +119,33 @@ class AnomalyProblem(MonitorEntity, BinarySensorEntity):
 
 
 class BaselineSensor(MonitorEntity, SensorEntity):
-    """The learned "on" power (unknown during the cold start)."""
+    """The learned "on" power (unknown during the cold start, which it explains)."""
 
     @property
     def native_value(self) -> float | None:
         """The detector's baseline, W."""
         baseline = self.monitor.detector.baseline
         return None if baseline is None else round(baseline, 1)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """``status``; during the cold start why the baseline is unknown, and until when.
+
+        ``readings`` of ``readings_needed`` learned with the device on (the
+        count stops at what is needed, so it changes a bounded number of times);
+        once they are in, ``ready_after``: the baseline is known at the first
+        reading with the device on after it (before, when depends on the device
+        being on: ``None``).
+        """
+        learning = self.monitor.learning()
+        if learning is None:
+            return {"status": STATUS_LEARNED}
+        ready = learning.ready_after
+        return {
+            "status": STATUS_LEARNING if learning.readings else STATUS_WAITING,
+            "readings": learning.readings,
+            "readings_needed": learning.needed,
+            "ready_after": None
+            if ready is None or learning.readings < learning.needed
+            else dt_util.utc_from_timestamp(ready).isoformat(),
+        }

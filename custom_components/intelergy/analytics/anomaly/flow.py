@@ -1,11 +1,19 @@
-"""Anomaly monitor config-flow steps: which sensors (or an offered one), and options."""
+"""Anomaly monitor config-flow steps: which sensors, and options; a meter's section.
+
+A monitor entry watches any integration's power sensor. Intelergy's own meters
+(Shelly, ESP32, PZEM) run a monitor per power sensor themselves (meter.py),
+switched and tuned in their options (``meter_section()``); a monitor entry for
+one of their sensors takes that monitor's place.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
 import probatio
 
@@ -20,12 +28,15 @@ from .const import (
     CONF_K,
     CONF_MAX_RUN_MINUTES,
     CONF_MIN_WATTS,
+    CONF_MONITOR,
+    CONF_MONITOR_SECTION,
     CONF_POWER_ENTITY,
     CONF_RUN_FACTOR,
     CONF_VOLTAGE_ENTITY,
     CONF_VOLTAGE_HIGH,
     CONF_VOLTAGE_LOW,
 )
+from .meter import meter_settings
 
 
 def _sensor(device_class: SensorDeviceClass) -> selector.EntitySelector:
@@ -42,7 +53,6 @@ USER_SCHEMA: Final = probatio.Schema(
         probatio.Optional(CONF_ENERGY_ENTITY): _sensor(SensorDeviceClass.ENERGY),
     }
 )
-CONFIRM_SCHEMA: Final = probatio.Schema({})
 DEFAULTS: Final[dict[str, float]] = {
     CONF_K: 2.0,
     CONF_MIN_WATTS: 100.0,
@@ -87,15 +97,46 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
 )
 
 
-def options_with_defaults(options: dict[str, Any]) -> dict[str, Any]:
+# A meter's built-in monitor: on, with the thresholds of a monitor entry.
+METER_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(CONF_MONITOR, default=True): selector.BooleanSelector(),
+        **OPTIONS_SCHEMA.schema,
+    }
+)
+
+
+def options_with_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
     """The entry's options, defaults filled in, for the options form."""
     return {key: options.get(key, value) for key, value in DEFAULTS.items()}
 
 
-class AnomalyConfigFlow(ConfigFlow):
-    """Steps of an anomaly monitor: a sensor picked, or one offered by discovery."""
+def meter_section(*, collapsed: bool) -> dict[Any, Any]:
+    """A meter's options-form field for its built-in monitor: one section.
 
-    _monitor: dict[str, Any]
+    Optional: options saved without it (by an older form, or the API) leave the
+    monitor on with the default thresholds.
+    """
+    return {
+        probatio.Optional(CONF_MONITOR_SECTION): section(
+            METER_SCHEMA, {"collapsed": collapsed}
+        )
+    }
+
+
+def meter_values(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The section's values in a meter's options, defaults filled in."""
+    settings = meter_settings(options)
+    return {
+        CONF_MONITOR_SECTION: {
+            CONF_MONITOR: settings.get(CONF_MONITOR, True),
+            **options_with_defaults(settings),
+        }
+    }
+
+
+class AnomalyConfigFlow(ConfigFlow):
+    """Steps of an anomaly monitor: the sensors to watch."""
 
     async def async_step_anomaly(
         self, user_input: dict[str, Any] | None = None
@@ -105,34 +146,8 @@ class AnomalyConfigFlow(ConfigFlow):
             return await self._async_create_monitor(user_input)
         return self.async_show_form(step_id="anomaly", data_schema=USER_SCHEMA)
 
-    async def async_step_integration_discovery(
-        self, discovery_info: dict[str, Any]
-    ) -> ConfigFlowResult:
-        """An Intelergy power sensor without a monitor: offer one."""
-        await self.async_set_unique_id(f"anomaly:{discovery_info[CONF_POWER_ENTITY]}")
-        self._abort_if_unique_id_configured()
-        self._monitor = dict(discovery_info)
-        state = self.hass.states.get(discovery_info[CONF_POWER_ENTITY])
-        self.context["title_placeholders"] = {
-            "name": state.name if state else discovery_info[CONF_POWER_ENTITY]
-        }
-        return await self.async_step_anomaly_confirm()
-
-    async def async_step_anomaly_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Confirm a monitor offered for an Intelergy device."""
-        if user_input is not None:
-            return await self._async_create_monitor(self._monitor)
-        return self.async_show_form(
-            step_id="anomaly_confirm",
-            data_schema=CONFIRM_SCHEMA,
-            description_placeholders=dict(self.context["title_placeholders"]),
-        )
-
     async def _async_create_monitor(self, data: dict[str, Any]) -> ConfigFlowResult:
         power = data[CONF_POWER_ENTITY]
-        # A monitor added by hand replaces the one offered for the same sensor.
         await self.async_set_unique_id(f"anomaly:{power}", raise_on_progress=False)
         self._abort_if_unique_id_configured()
         state = self.hass.states.get(power)

@@ -78,6 +78,10 @@ class BillingData:
             else {
                 "start": so_far.cycle.start.isoformat(),
                 "end": so_far.cycle.end.isoformat(),
+                "counted_from": so_far.counted_from.isoformat(),
+                "statistics_start": None
+                if so_far.statistics_start is None
+                else so_far.statistics_start.isoformat(),
                 "energy_kwh": so_far.energy_kwh,
                 "bill": so_far.bill.as_dict(),
                 "complete_days": len(so_far.daily),

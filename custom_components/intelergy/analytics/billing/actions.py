@@ -6,9 +6,13 @@
 * ``intelergy.predict_bill``: the current cycle's projected energy and bill by
   average day, same-weekday profile and linear trend, with a low/high band;
 * ``intelergy.energy_report``: hourly / daily / weekly / monthly energy of the
-  targets, as the recorder aggregates it;
+  targets, by the bills' own rule (``bills.async_energy``): a bucket and the bill
+  of the same period agree, and periods start where bills start (00:30 in a
+  half-hour zone);
 * ``intelergy.export_invoice``: a cycle's PDF invoice under
-  ``<config>/www/intelergy/invoices/`` (served as ``/local/…``).
+  ``<config>/intelergy/invoices/``, with a signed link that opens it for a day
+  (``invoices.py``); by default the previous cycle, or the current one when the
+  statistics start after the previous cycle.
 
 Targets (entities, devices, areas, floors, labels) narrow the sensors; without
 targets the billing entry's own sensors are used. ``config_entry_id`` picks the
@@ -19,9 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from pathlib import Path
 import secrets
 from typing import Any, Final
 
@@ -44,11 +47,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...const import CONF_KIND, DOMAIN, KIND_BILLING
 from ...core.invoice import render_invoice, sensor_lines
-from ...core.ledger import Charges, Statement, allocate
+from ...core.ledger import Charges, Statement, boundary, cycle_bounds, share_by_energy
 from ...core.prediction import Method
-from ...core.tariff import Cycle, Tariff, TariffError
-from .bills import async_cycle_so_far, async_statement, projections
-from .const import INVOICE_DIR
+from ...core.tariff import Cycle, Tariff, TariffError, local_midnight
+from .bills import async_cycle_so_far, async_energy, async_statement, projections
 from .descriptions import slab_rows, tou_rows
 from .household import (
     Household,
@@ -58,7 +60,8 @@ from .household import (
     is_energy_total,
     meters as describe,
 )
-from .statistics import Period, async_changes, recorder_loaded
+from .invoices import LINK_VALID, invoice_folder, signed_url, write_invoice
+from .statistics import Period, async_first_statistics, recorder_loaded
 
 SERVICE_CALCULATE_BILL: Final = "calculate_bill"
 SERVICE_PREDICT_BILL: Final = "predict_bill"
@@ -95,7 +98,7 @@ REPORT_SCHEMA: Final = probatio.Schema(
     }
 )
 INVOICE_SCHEMA: Final = probatio.Schema(
-    {**_ENTRY, probatio.Optional(ATTR_PERIOD, default=PREVIOUS_CYCLE): cv.string}
+    {**_ENTRY, probatio.Optional(ATTR_PERIOD): cv.string}
 )
 
 
@@ -235,6 +238,10 @@ def _money(amount: Decimal) -> float:
     return float(amount)
 
 
+def _local(when: datetime | None) -> str | None:
+    return None if when is None else dt_util.as_local(when).isoformat()
+
+
 def _charges(charges: Charges) -> dict[str, Any]:
     return {
         "energy_kwh": round(float(charges.kwh), 3),
@@ -291,6 +298,7 @@ def _statement(
     return {
         "currency": house.tariff.currency,
         "tax_percent": float(house.tariff.tax_percent),
+        "statistics_start": _local(statement.known_from),
         **_charges(charges),
         "cycles": [
             {
@@ -299,6 +307,7 @@ def _statement(
                 "start": dt_util.as_local(priced.part.start).isoformat(),
                 "end": dt_util.as_local(priced.part.end).isoformat(),
                 "complete": priced.part.complete,
+                "counted_from": _local(priced.part.counted_from),
                 **_charges(priced.charges),
             }
             for priced in statement.parts
@@ -342,10 +351,11 @@ async def _async_calculate_bill(call: ServiceCall) -> ServiceResponse:
             hass, house.tariff, entity_ids, start=start, end=end, now=now, tz=tz
         )
     parts = statement.parts
+    first, last = _bounds(start, end, now)
     return {
         "household": entry.title,
-        "start": dt_util.as_local(parts[0].part.start if parts else start).isoformat(),
-        "end": dt_util.as_local(parts[-1].part.end if parts else end).isoformat(),
+        "start": dt_util.as_local(parts[0].part.start if parts else first).isoformat(),
+        "end": dt_util.as_local(parts[-1].part.end if parts else last).isoformat(),
         **_statement(house, statement, describe(hass, entity_ids)),
     }
 
@@ -373,8 +383,7 @@ async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
     for method, cost in projected.items():
         projection = cost.projection
         share = {
-            e: (kwh / used_total if used_total else 1 / len(used))
-            for e, kwh in used.items()
+            e: (kwh / used_total if used_total else 0.0) for e, kwh in used.items()
         }
         kwh = {e: projection.projected_kwh * part for e, part in share.items()}
         results[str(method)] = {
@@ -387,13 +396,15 @@ async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
             "energy_charge": _money(cost.bill.energy_charge),
             "fixed_charge": _money(cost.bill.fixed_charge),
             "tax": _money(cost.bill.tax),
-            **_breakdown(found, kwh, allocate(cost.bill.total, kwh)),
+            **_breakdown(found, kwh, share_by_energy(cost.bill.total, kwh)),
         }
     return {
         "household": entry.title,
         "currency": house.tariff.currency,
         "cycle_start": so_far.cycle.start.isoformat(),
         "cycle_end": so_far.cycle.last_day.isoformat(),
+        "counted_from": _local(so_far.counted_from),
+        "statistics_start": _local(so_far.statistics_start),
         "days": so_far.cycle.days,
         "complete_days": len(so_far.daily),
         "used_kwh": round(so_far.energy_kwh, 3),
@@ -402,8 +413,47 @@ async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
     }
 
 
+def _bounds(start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) on statistics boundaries, as bills take it (the one rule)."""
+    first = boundary(start)
+    return first, max(first, min(boundary(end), now))
+
+
+def _next(day: date, group: Period) -> date:
+    """The first local date of the day, week (Monday) or month after ``day``'s."""
+    if group == "week":
+        return day + timedelta(days=7 - day.weekday())
+    if group == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+def _edges(start: datetime, end: datetime, group: Period, tz: tzinfo) -> list[datetime]:
+    """``start``, every bucket boundary inside, ``end``: statistics boundaries.
+
+    Hours are the recorder's (whole UTC hours); days, weeks (from Monday) and
+    months start at their local midnight's boundary, as a bill's cycle and day
+    do (00:30 in a half-hour zone; a DST day has 23 or 25 hours).
+    """
+    if end <= start:
+        return []
+    edges = [start]
+    if group == "hour":
+        edge = start + timedelta(hours=1)
+        while edge < end:
+            edges.append(edge)
+            edge += timedelta(hours=1)
+    else:
+        day = start.astimezone(tz).date()
+        while (edge := boundary(local_midnight(day := _next(day, group), tz))) < end:
+            if edge > start:
+                edges.append(edge)
+    edges.append(end)
+    return edges
+
+
 async def _async_energy_report(call: ServiceCall) -> ServiceResponse:
-    """Energy per hour, day, week or month, aggregated by the recorder."""
+    """Energy per hour, day, week or month: each bucket by the bills' rule."""
     hass = call.hass
     _ready(hass)
     selection = TargetSelection(call.data)
@@ -414,68 +464,89 @@ async def _async_energy_report(call: ServiceCall) -> ServiceResponse:
         house = _household(entries[0])
     entity_ids = _targets(hass, call, () if house is None else house.entities)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
-    start, end = _period(call, None if house is None else house.tariff, now, tz)
+    start, end = _bounds(
+        *_period(call, None if house is None else house.tariff, now, tz), now
+    )
     group: Period = call.data[ATTR_GROUP_BY]
+    edges = _edges(start, end, group, tz)
     with _reading():
-        changes = await async_changes(hass, entity_ids, start, min(end, now), group)
-    # Each bucket of each sensor on its own: never negative (see ledger). The
-    # recorder widens a period to whole days, weeks or months: buckets starting
-    # at or after the end are left out.
-    stop = min(end, now).timestamp()
-    changes = {
-        entity_id: [row for row in rows if row[0] < stop]
-        for entity_id, rows in changes.items()
-    }
-    buckets = sorted({(s, e) for rows in changes.values() for s, e, _ in rows})
-    index = {start_ts: i for i, (start_ts, _) in enumerate(buckets)}
-    per_sensor: dict[str, list[float]] = {e: [0.0] * len(buckets) for e in entity_ids}
-    for entity_id, rows in changes.items():
-        for start_ts, _, change in rows:
-            per_sensor[entity_id][index[start_ts]] += max(0.0, change)
+        per_sensor, totals = await async_energy(hass, entity_ids, edges, now)
     found = describe(hass, entity_ids)
-    report = _breakdown(found, {e: sum(v) for e, v in per_sensor.items()})
+    report = _breakdown(found, totals)
     for row in report["sensors"]:
         row["buckets"] = [round(v, 3) for v in per_sensor[row["entity_id"]]]
     areas = {row["area_id"]: row for row in report["areas"]}
     for row in report["areas"]:
-        row["buckets"] = [0.0] * len(buckets)
+        row["buckets"] = [0.0] * (len(edges) - 1 if edges else 0)
     for meter in found:
         area = areas[meter.area_id]["buckets"]
         for i, value in enumerate(per_sensor[meter.entity_id]):
             area[i] += value
     for row in report["areas"]:
         row["buckets"] = [round(v, 3) for v in row["buckets"]]
-    totals = [
-        sum(values[i] for values in per_sensor.values()) for i in range(len(buckets))
+    buckets = [
+        sum(values[i] for values in per_sensor.values())
+        for i in range(len(edges) - 1 if edges else 0)
     ]
     return {
         "start": dt_util.as_local(start).isoformat(),
-        "end": dt_util.as_local(min(end, now)).isoformat(),
+        "end": dt_util.as_local(end).isoformat(),
         "group_by": group,
         "unit": "kWh",
-        "total_kwh": round(sum(totals), 3),
+        "total_kwh": round(sum(totals.values()), 3),
         "buckets": [
             {
-                "start": dt_util.as_local(dt_util.utc_from_timestamp(s)).isoformat(),
-                "end": dt_util.as_local(dt_util.utc_from_timestamp(e)).isoformat(),
+                "start": dt_util.as_local(edges[i]).isoformat(),
+                "end": dt_util.as_local(edges[i + 1]).isoformat(),
                 "kwh": round(total, 3),
             }
-            for (s, e), total in zip(buckets, totals, strict=True)
+            for i, total in enumerate(buckets)
         ],
         **report,
     }
 
 
+async def _invoice_cycle(
+    hass: HomeAssistant, call: ServiceCall, house: Household, now: datetime, tz: tzinfo
+) -> Cycle:
+    """The cycle to invoice: ``period``, or by default the previous cycle.
+
+    By default the previous cycle when the statistics reach into it, else the
+    current one (so far): a fresh install's first invoice is not a cycle nobody
+    measured. A cycle that ended before the statistics started is refused, with
+    the date they start.
+    """
+    first = await async_first_statistics(hass, house.entities)
+    if first is None:
+        raise _error(translation_key="billing_no_statistics")
+    period: str | None = call.data.get(ATTR_PERIOD)
+    if period is None:
+        previous = _cycle(house.tariff, PREVIOUS_CYCLE, now, tz)
+        if cycle_bounds(previous, tz)[1] > first:
+            return previous
+        return _cycle(house.tariff, CURRENT_CYCLE, now, tz)
+    cycle = _cycle(house.tariff, period, now, tz)
+    if cycle_bounds(cycle, tz)[1] <= first:
+        raise _error(
+            translation_key="billing_before_statistics",
+            placeholders={
+                "period": cycle.label,
+                "start": f"{dt_util.as_local(first):%Y-%m-%d %H:%M}",
+            },
+        )
+    return cycle
+
+
 async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
-    """A cycle's invoice as a PDF under the config directory's ``www``."""
+    """A cycle's invoice as a PDF, and a signed link that opens it for a while."""
     hass = call.hass
     _ready(hass)
     entry = _entry(hass, call)
     house = _household(entry)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
-    cycle = _cycle(house.tariff, call.data[ATTR_PERIOD], now, tz)
-    start, end = cycle.bounds(tz)
     with _reading():
+        cycle = await _invoice_cycle(hass, call, house, now, tz)
+        start, end = cycle.bounds(tz)
         statement = await async_statement(
             hass, house.tariff, house.entities, start=start, end=end, now=now, tz=tz
         )
@@ -498,6 +569,12 @@ async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
         },
     )
     notes = []
+    if priced.part.partial:
+        notes.append(
+            f"Statistics start on "
+            f"{dt_util.as_local(priced.part.counted_from):%Y-%m-%d %H:%M}: "
+            "energy and the fixed charge are counted from then on."
+        )
     if not priced.part.complete:
         notes.append(
             f"Cycle in progress: energy up to "
@@ -514,9 +591,10 @@ async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
     )
     stem = f"{slugify(entry.title) or 'household'}_{cycle.start.isoformat()}"
     name = f"{stem}_{secrets.token_hex(6)}.pdf"
-    folder = Path(hass.config.path("www", *INVOICE_DIR.split("/")))
+    url = signed_url(hass, name)  # first: no file without a way to serve it
+    folder = invoice_folder(hass)
     try:
-        await hass.async_add_executor_job(_write, folder, stem, name, pdf)
+        await hass.async_add_executor_job(write_invoice, folder, stem, name, pdf)
     except OSError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -526,10 +604,12 @@ async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
     return {
         "household": entry.title,
         "path": str(folder / name),
-        "url": f"/local/{INVOICE_DIR}/{name}",
+        "url": url,
+        "url_expires": dt_util.as_local(now + LINK_VALID).isoformat(),
         "cycle_start": cycle.start.isoformat(),
         "cycle_end": cycle.last_day.isoformat(),
         "complete": priced.part.complete,
+        "counted_from": _local(priced.part.counted_from),
         "currency": bill.currency,
         "energy_kwh": round(float(bill.energy_kwh), 3),
         "total": _money(bill.total),
@@ -546,14 +626,6 @@ def _labels(found: Iterable[Meter]) -> dict[str, str]:
         else f"{meter.name} ({meter.entity_id})"
         for meter in found
     }
-
-
-def _write(folder: Path, stem: str, name: str, pdf: bytes) -> None:
-    """Write the invoice; earlier exports of the same cycle are replaced."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"{stem}_*.pdf"):
-        old.unlink()
-    (folder / name).write_bytes(pdf)
 
 
 def async_setup_billing_actions(hass: HomeAssistant) -> None:

@@ -15,6 +15,7 @@ CONF_METHOD: Final = "method"
 # Form fields of the tariff (turned into CONF_TARIFF on save).
 CONF_CURRENCY: Final = "currency"
 CONF_CYCLE_TYPE: Final = "cycle_type"
+CONF_CYCLE: Final = "cycle"  # the second step's section: the chosen cycle's fields
 CONF_CYCLE_DAY: Final = "cycle_day"
 CONF_CYCLE_DAYS: Final = "cycle_days"
 CONF_CYCLE_ANCHOR: Final = "cycle_anchor"
@@ -46,5 +47,5 @@ DEFAULT_CYCLE_DAYS: Final = 60
 REFRESH_MINUTES: Final = tuple(range(0, 60, 5))
 REFRESH_SECOND: Final = 40
 
-# Invoices: <config>/www/<INVOICE_DIR>/…pdf, served as /local/<INVOICE_DIR>/…pdf.
+# Invoices: <config>/<INVOICE_DIR>/…pdf, served behind the login (invoices.py).
 INVOICE_DIR: Final = "intelergy/invoices"

@@ -4,6 +4,13 @@ The costs are monetary totals that restart with their period (``state_class``
 total, ``last_reset`` at the period's start): *Cost this cycle* is what the
 Energy dashboard takes as a grid connection's cost entity, and its long-term
 statistics continue across cycles.
+
+The energy sensors have no state class, so the recorder keeps no long-term
+statistics of them: the Energy dashboard's energy pickers list every statistic
+of an energy unit (they filter on the statistic's unit class, not on the
+entity), and a bill's *Energy this cycle* is a figure of the bill, not a meter
+to feed the dashboard (its meters are). Their states are recorded as any
+sensor's; nothing of the billing reads their statistics.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import UnitOfEnergy
+from homeassistant.util import dt as dt_util
 
 from ...core.prediction import CostProjection
 from ...core.tariff import Bill, SlabLine, TouLine
@@ -88,12 +96,23 @@ def _day_start(data: BillingData) -> datetime:
     return data.so_far.day_start
 
 
+def _cycle(data: BillingData) -> dict[str, Any]:
+    """The cycle's dates and where it is counted from.
+
+    Its start, or its first statistics in a partial first cycle.
+    """
+    so_far = data.so_far
+    return {
+        "cycle_start": so_far.cycle.start.isoformat(),
+        "cycle_end": so_far.cycle.last_day.isoformat(),
+        "counted_from": dt_util.as_local(so_far.counted_from).isoformat(),
+    }
+
+
 def _breakdown(data: BillingData) -> dict[str, Any]:
     bill: Bill = data.so_far.bill
-    cycle = data.so_far.cycle
     return {
-        "cycle_start": cycle.start.isoformat(),
-        "cycle_end": cycle.last_day.isoformat(),
+        **_cycle(data),
         "energy_kwh": round(float(bill.energy_kwh), 3),
         "energy_charge": float(bill.energy_charge),
         "fixed_charge": float(bill.fixed_charge),
@@ -111,7 +130,8 @@ def _projected(fn: Callable[[CostProjection], Any]) -> Callable[[BillingData], A
     return value
 
 
-def _band(data: BillingData) -> dict[str, Any]:
+def _cost_band(data: BillingData) -> dict[str, Any]:
+    """The projected bill's band, in the tariff's currency."""
     projection = data.projection
     if projection is None:
         return {}
@@ -119,6 +139,16 @@ def _band(data: BillingData) -> dict[str, Any]:
         "method": str(projection.projection.method),
         "low": float(projection.low.total),
         "high": float(projection.high.total),
+    }
+
+
+def _energy_band(data: BillingData) -> dict[str, Any]:
+    """The projected energy's band, in kWh."""
+    projection = data.projection
+    if projection is None:
+        return {}
+    return {
+        "method": str(projection.projection.method),
         "low_kwh": round(projection.projection.low_kwh, 3),
         "high_kwh": round(projection.projection.high_kwh, 3),
     }
@@ -149,9 +179,8 @@ def _energy(key: str, **kwargs: Any) -> BillingSensorDescription:
 SENSORS: tuple[BillingSensorDescription, ...] = (
     _energy(
         "energy_cycle",
-        state_class=SensorStateClass.TOTAL,
         value_fn=lambda data: round(data.so_far.energy_kwh, 3),
-        last_reset_fn=_cycle_start,
+        attributes_fn=_cycle,
     ),
     _money(
         "cost_today",
@@ -169,14 +198,14 @@ SENSORS: tuple[BillingSensorDescription, ...] = (
     _money(
         "projected_cost",
         value_fn=_projected(lambda projection: projection.bill.total),
-        attributes_fn=_band,
+        attributes_fn=_cost_band,
     ),
     _energy(
         "projected_energy",
         value_fn=_projected(
             lambda projection: round(projection.projection.projected_kwh, 3)
         ),
-        attributes_fn=_band,
+        attributes_fn=_energy_band,
     ),
 )
 

@@ -1,7 +1,8 @@
 """Billing config-flow and options-flow steps: ``billing`` then ``billing_tariff``.
 
 A new entry asks for a name too; the options change an entry's settings and
-tariff. The forms and their checks are in ``forms.py``.
+tariff. The first step chooses the kind of cycle; the second shows that cycle's
+fields only, with the slabs. The forms and their checks are in ``forms.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from homeassistant.config_entries import (
 
 from ...const import CONF_KIND, KIND_BILLING
 from . import forms
-from .const import CONF_NAME, CONF_TARIFF_TYPE
+from .const import (
+    CONF_CURRENCY,
+    CONF_CYCLE,
+    CONF_CYCLE_TYPE,
+    CONF_NAME,
+    CONF_SLABS,
+    CONF_TARIFF_TYPE,
+    CONF_TOU_BANDS,
+)
 
 
 class _BillingSteps(ConfigEntryBaseFlow):
@@ -29,7 +38,7 @@ class _BillingSteps(ConfigEntryBaseFlow):
     async def async_step_billing_tariff(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The slabs (and time-of-use bands) as rows."""
+        """The chosen cycle's fields, the slabs (and time-of-use bands) as rows."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -37,10 +46,15 @@ class _BillingSteps(ConfigEntryBaseFlow):
             if isinstance(result, dict):
                 return self._done(result)
             errors, placeholders = result
+        settings = self._billing
         return self.async_show_form(
             step_id="billing_tariff",
             data_schema=self.add_suggested_values_to_schema(
-                forms.tariff_schema(self._billing[CONF_TARIFF_TYPE]),
+                forms.tariff_schema(
+                    settings[CONF_TARIFF_TYPE],
+                    settings[CONF_CYCLE_TYPE],
+                    settings.get(CONF_CURRENCY),
+                ),
                 user_input or self._current_rows(),
             ),
             errors=errors,
@@ -109,10 +123,15 @@ class BillingOptionsFlow(_BillingSteps, OptionsFlow):
         )
 
     def _current_rows(self) -> dict[str, Any]:
+        """The entry's cycle fields and rows, where they fit the types chosen."""
         current = forms.rows_from_options(self.config_entry.options)
-        if current.pop(CONF_TARIFF_TYPE, None) != self._billing[CONF_TARIFF_TYPE]:
-            return {}  # the rows of the other kind of tariff do not fit
-        return current
+        rows: dict[str, Any] = {}
+        if current.get(CONF_CYCLE_TYPE) == self._billing[CONF_CYCLE_TYPE]:
+            rows[CONF_CYCLE] = current[CONF_CYCLE]  # else the other cycle's fields
+        if current.get(CONF_TARIFF_TYPE) == self._billing[CONF_TARIFF_TYPE]:
+            for key in (CONF_SLABS, CONF_TOU_BANDS):  # else the other kind's rows
+                rows[key] = current[key]
+        return rows
 
     def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
         return self.async_create_entry(data=options)

@@ -3,11 +3,20 @@
 Two steps, in the config flow and the options flow alike:
 
 1. ``billing``: the household's name (config flow only), the energy sensors it
-   bills, currency, billing cycle, the kind of slab tariff, the fixed charge, tax
-   and how the bill is projected;
-2. ``billing_tariff``: the slabs as editable rows ("up to" kWh and a rate per
+   bills, currency, the kind of billing cycle, the kind of slab tariff, the fixed
+   charge, tax and how the bill is projected;
+2. ``billing_tariff``: the chosen cycle's own fields in a *Billing cycle* section
+   (a monthly cycle's start day, or an every-N-days cycle's length and a start
+   date: never both), the slabs as editable rows ("up to" kWh and a rate per
    kWh; the last row without "up to" is open-ended), whole-bill tables by
    adding "table up to" to each row, and optional time-of-use bands.
+
+A row of the list reads "100 kWh · 3.5 INR/kWh": Home Assistant's object
+selector (2026.10) labels a row with its fields' values joined by " · ", each
+with its selector's unit (``label_field`` would show one field only, which is
+how rows showed limits without rates); it has no template for a sentence such
+as "up to 100 kWh at 3.5 per kWh", so the units carry the meaning: kWh for the
+limits, the tariff's currency per kWh for the rates.
 
 A printed tariff "0-100 kWh 3.50, 101-300 4.50, 301+ 6.00" is three rows: up to
 100 at 3.50, up to 300 at 4.50, and 6.00 with no limit. Rows may be entered in
@@ -22,6 +31,7 @@ from typing import Any, Final
 
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
 from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers import entity_registry as er, selector
 import probatio
@@ -31,6 +41,7 @@ from ...core.tariff import Slab, Tariff, TariffDecreasesError, TariffError
 from ...flow_helpers import number_box, whole_number
 from .const import (
     CONF_CURRENCY,
+    CONF_CYCLE,
     CONF_CYCLE_ANCHOR,
     CONF_CYCLE_DAY,
     CONF_CYCLE_DAYS,
@@ -64,9 +75,6 @@ from .household import billing_entries, is_energy_total
 SETTINGS: Final = (
     CONF_CURRENCY,
     CONF_CYCLE_TYPE,
-    CONF_CYCLE_DAY,
-    CONF_CYCLE_DAYS,
-    CONF_CYCLE_ANCHOR,
     CONF_TARIFF_TYPE,
     CONF_FIXED_CHARGE,
     CONF_FIXED_PER_KW,
@@ -85,48 +93,91 @@ def _select(options: Iterable[str], key: str | None = None) -> selector.SelectSe
 
 
 def _rows(translation_key: str, fields: dict[str, Any]) -> selector.ObjectSelector:
+    """Editable rows, each labelled with all its values and their units.
+
+    No ``label_field``: the frontend then joins every field of a row (see the
+    module), so a slab reads "100 kWh · 3.5 INR/kWh", not "100 kWh".
+    """
     return selector.ObjectSelector(
         selector.ObjectSelectorConfig(
-            fields=fields,
-            multiple=True,
-            translation_key=translation_key,
-            label_field=next(iter(fields)),
+            fields=fields, multiple=True, translation_key=translation_key
         )
     )
 
 
-_UPTO: Final = {"selector": number_box(0, unit="kWh")}
-_RATE: Final = {"selector": number_box(0), "required": True}
-SLAB_ROWS: Final = _rows("billing_slab", {ROW_UPTO: _UPTO, ROW_RATE: _RATE})
-TABLE_ROWS: Final = _rows(
-    "billing_table_slab",
-    {
-        ROW_TABLE_UPTO: {"selector": number_box(0, unit="kWh")},
-        ROW_UPTO: _UPTO,
-        ROW_RATE: _RATE,
-    },
-)
-TOU_ROWS: Final = _rows(
-    "billing_tou_band",
-    {
-        ROW_NAME: {"selector": selector.TextSelector(), "required": True},
-        ROW_START: {"selector": number_box(0, 23, 1), "required": True},
-        ROW_END: {"selector": number_box(1, 24, 1), "required": True},
-        ROW_RATE: _RATE,
-    },
-)
-TARIFF_SCHEMA: Final = probatio.Schema(
-    {
-        probatio.Required(CONF_SLABS): SLAB_ROWS,
-        probatio.Optional(CONF_TOU_BANDS): TOU_ROWS,
-    }
-)
-TABLES_SCHEMA: Final = probatio.Schema(
-    {
-        probatio.Required(CONF_SLABS): TABLE_ROWS,
-        probatio.Optional(CONF_TOU_BANDS): TOU_ROWS,
-    }
-)
+def _rate(currency: str | None) -> dict[str, Any]:
+    """A rate per kWh, its unit the tariff's currency per kWh once it is known."""
+    unit = f"{currency}/kWh" if currency else None
+    return {"selector": number_box(0, unit=unit), "required": True}
+
+
+def row_selectors(
+    currency: str | None = None,
+) -> tuple[selector.ObjectSelector, selector.ObjectSelector, selector.ObjectSelector]:
+    """The slab, whole-bill table and TOU row lists (rates in ``currency``/kWh)."""
+    upto = {"selector": number_box(0, unit="kWh")}
+    rate = _rate(currency)
+    return (
+        _rows("billing_slab", {ROW_UPTO: upto, ROW_RATE: rate}),
+        _rows(
+            "billing_table_slab",
+            {
+                ROW_TABLE_UPTO: {"selector": number_box(0, unit="kWh")},
+                ROW_UPTO: upto,
+                ROW_RATE: rate,
+            },
+        ),
+        _rows(
+            "billing_tou_band",
+            {
+                ROW_NAME: {"selector": selector.TextSelector(), "required": True},
+                ROW_START: {"selector": number_box(0, 23, 1, "h"), "required": True},
+                ROW_END: {"selector": number_box(1, 24, 1, "h"), "required": True},
+                ROW_RATE: rate,
+            },
+        ),
+    )
+
+
+def cycle_schema(cycle_type: str) -> probatio.Schema:
+    """The chosen cycle's own fields, and only those."""
+    if cycle_type == CYCLE_ROLLING:
+        return probatio.Schema(
+            {
+                probatio.Required(
+                    CONF_CYCLE_DAYS, default=DEFAULT_CYCLE_DAYS
+                ): whole_number(1, 366),
+                probatio.Required(CONF_CYCLE_ANCHOR): selector.DateSelector(),
+            }
+        )
+    return probatio.Schema(
+        {probatio.Required(CONF_CYCLE_DAY, default=1): whole_number(1, 31)}
+    )
+
+
+def tariff_schema(
+    tariff_type: str, cycle_type: str = CYCLE_MONTHLY, currency: str | None = None
+) -> probatio.Schema:
+    """The second step's form: the cycle's section, slab rows, TOU rows.
+
+    Slab rows with a table limit each for whole-bill tables; rates in
+    ``currency`` per kWh.
+    """
+    slabs, tables, tou = row_selectors(currency)
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_CYCLE): section(cycle_schema(cycle_type)),
+            probatio.Required(CONF_SLABS): tables
+            if tariff_type == TARIFF_TABLES
+            else slabs,
+            probatio.Optional(CONF_TOU_BANDS): tou,
+        }
+    )
+
+
+SLAB_ROWS, TABLE_ROWS, TOU_ROWS = row_selectors()
+TARIFF_SCHEMA: Final = tariff_schema(TARIFF_SLABS)
+TABLES_SCHEMA: Final = tariff_schema(TARIFF_TABLES)
 
 
 def settings_schema(
@@ -161,11 +212,6 @@ def settings_schema(
         probatio.Required(CONF_CYCLE_TYPE, default=CYCLE_MONTHLY): _select(
             (CYCLE_MONTHLY, CYCLE_ROLLING), "billing_cycle_type"
         ),
-        probatio.Required(CONF_CYCLE_DAY, default=1): whole_number(1, 31),
-        probatio.Required(CONF_CYCLE_DAYS, default=DEFAULT_CYCLE_DAYS): whole_number(
-            1, 366
-        ),
-        probatio.Optional(CONF_CYCLE_ANCHOR): selector.DateSelector(),
         probatio.Required(CONF_TARIFF_TYPE, default=TARIFF_SLABS): _select(
             (TARIFF_SLABS, TARIFF_TABLES), "billing_tariff_type"
         ),
@@ -178,11 +224,6 @@ def settings_schema(
         ),
     }
     return probatio.Schema(fields)
-
-
-def tariff_schema(tariff_type: str) -> probatio.Schema:
-    """The second step's form: slab rows (whole-bill tables or not), TOU rows."""
-    return TABLES_SCHEMA if tariff_type == TARIFF_TABLES else TARIFF_SCHEMA
 
 
 def check_settings(
@@ -199,13 +240,12 @@ def check_settings(
     elif wrong := [e for e in entities if not is_energy_total(hass, e)]:
         errors[CONF_ENTITIES] = "not_energy_total"
         placeholders["entities"] = ", ".join(wrong)
-    if user_input.get(CONF_CYCLE_TYPE) == CYCLE_ROLLING and not user_input.get(
-        CONF_CYCLE_ANCHOR
-    ):
-        errors[CONF_CYCLE_ANCHOR] = "anchor_required"
     if not errors:
-        try:  # everything but the slabs, with one free open-ended slab
-            _tariff(user_input, {CONF_SLABS: [{ROW_RATE: 0}]})
+        try:  # everything but the cycle and the slabs: monthly, one free slab
+            _tariff(
+                {**user_input, CONF_CYCLE_TYPE: CYCLE_MONTHLY},
+                {CONF_SLABS: [{ROW_RATE: 0}]},
+            )
         except TariffError as err:
             errors["base"] = "invalid_tariff"
             placeholders["error"] = str(err)
@@ -243,15 +283,17 @@ def build_options(
 
 
 def _tariff(settings: Mapping[str, Any], rows: Mapping[str, Any]) -> Tariff:
+    """The tariff of the first step's ``settings`` and the second's ``rows``."""
+    fields: Mapping[str, Any] = rows.get(CONF_CYCLE) or {}
     if settings.get(CONF_CYCLE_TYPE) == CYCLE_ROLLING:
-        anchor = settings.get(CONF_CYCLE_ANCHOR)
+        anchor = fields.get(CONF_CYCLE_ANCHOR)
         cycle: dict[str, Any] = {
             "type": CYCLE_ROLLING,
-            "days": int(settings.get(CONF_CYCLE_DAYS, DEFAULT_CYCLE_DAYS)),
+            "days": int(fields.get(CONF_CYCLE_DAYS, DEFAULT_CYCLE_DAYS)),
             "anchor": anchor.isoformat() if isinstance(anchor, date) else anchor,
         }
     else:
-        cycle = {"type": CYCLE_MONTHLY, "day": int(settings.get(CONF_CYCLE_DAY, 1))}
+        cycle = {"type": CYCLE_MONTHLY, "day": int(fields.get(CONF_CYCLE_DAY, 1))}
     data: dict[str, Any] = {
         "currency": settings.get(CONF_CURRENCY),
         "fixed_charge": _plain(settings.get(CONF_FIXED_CHARGE, 0)),
@@ -315,11 +357,10 @@ def settings_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
     entities = list(options.get(CONF_ENTITIES) or [])
     if (tariff := _stored(options)) is None:
         return {CONF_ENTITIES: entities}
-    cycle = tariff.cycle.as_dict()
-    values: dict[str, Any] = {
+    return {
         CONF_ENTITIES: entities,
         CONF_CURRENCY: tariff.currency,
-        CONF_CYCLE_TYPE: cycle["type"],
+        CONF_CYCLE_TYPE: tariff.cycle.as_dict()["type"],
         CONF_TARIFF_TYPE: TARIFF_TABLES if tariff.tables else TARIFF_SLABS,
         CONF_FIXED_CHARGE: float(tariff.fixed_charge),
         CONF_FIXED_PER_KW: float(tariff.fixed_per_kw),
@@ -327,18 +368,22 @@ def settings_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
         CONF_TAX_PERCENT: float(tariff.tax_percent),
         CONF_METHOD: options.get(CONF_METHOD, DEFAULT_METHOD),
     }
-    if cycle["type"] == CYCLE_ROLLING:
-        values[CONF_CYCLE_DAYS] = cycle["days"]
-        values[CONF_CYCLE_ANCHOR] = cycle["anchor"]
-    else:
-        values[CONF_CYCLE_DAY] = cycle["day"]
-    return values
 
 
 def rows_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The second step's rows of an entry and its slab type (for the options form)."""
+    """The second step's values of an entry, with its slab and cycle types.
+
+    The cycle's fields (``CONF_CYCLE``, the section) fit a form of the same cycle
+    type only, the rows one of the same slab type only (the flow checks both).
+    """
     if (tariff := _stored(options)) is None:
         return {}
+    cycle = tariff.cycle.as_dict()
+    fields = (
+        {CONF_CYCLE_DAYS: cycle["days"], CONF_CYCLE_ANCHOR: cycle["anchor"]}
+        if cycle["type"] == CYCLE_ROLLING
+        else {CONF_CYCLE_DAY: cycle["day"]}
+    )
 
     def slab_rows(slabs: Iterable[Slab], table: Any = None) -> list[dict[str, Any]]:
         found = []
@@ -361,6 +406,8 @@ def rows_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
         slabs = slab_rows(tariff.slabs)
     return {
         CONF_TARIFF_TYPE: TARIFF_TABLES if tariff.tables else TARIFF_SLABS,
+        CONF_CYCLE_TYPE: cycle["type"],
+        CONF_CYCLE: fields,
         CONF_SLABS: slabs,
         CONF_TOU_BANDS: [
             {

@@ -1,16 +1,21 @@
 """Reading the recorder's long-term statistics for billing.
 
-Every read runs in the recorder's executor. Two kinds of reads:
+Every read runs in the recorder's executor. The reads:
 
-* **sums at instants** (``async_sums_at``): each sensor's cumulative ``sum`` at a
-  few instants; a period's energy is the difference (see ``ledger``). One
-  indexed lookup per sensor and instant (the newest row at or before it, as
-  the recorder finds the sum before a period for its own ``change``), whatever
-  the period's length: a month or a year of 100 sensors is a few milliseconds.
-  Near "now", the 5-minute rows carry the sum past the last compiled hour.
-* **changes per period** (``async_changes``): the recorder's own hourly, daily,
-  weekly or monthly ``change`` (``statistics_during_period``; it does the
-  aggregation), for time-of-use bands and the energy report.
+* **sums at instants** (``async_sums_at``): each sensor's cumulative ``sum`` at
+  instants; a period's energy is the difference (see ``ledger``). This is the one
+  source of every energy figure: bills, the billing sensors, projections and the
+  energy report. The sum at an instant is the sum of the newest row ending at or
+  before it (as the recorder finds the sum before a period for its own
+  ``change``). A few instants: one indexed lookup per sensor and instant, whatever
+  the period's length (a month or a year of 100 sensors is a few milliseconds).
+  Many (an hourly report): the hourly rows between them are read once instead,
+  the same rule applied to them in order. Near "now", the 5-minute rows carry the
+  sum past the last compiled hour.
+* **first statistics** (``async_first_statistics``): where the sensors' statistics
+  start (the known part of a first cycle, see ``ledger``).
+* **changes per hour** (``async_changes``): the recorder's own hourly ``change``
+  (``statistics_during_period``), for time-of-use bands.
 
 Units: every figure is in kWh, whatever unit a sensor's statistics are in.
 """
@@ -18,7 +23,8 @@ Units: every figure is in kWh, whatever unit a sensor's statistics are in.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+import math
 from typing import Any, Final, Literal
 
 from homeassistant.const import UnitOfEnergy
@@ -33,6 +39,10 @@ UNITS: Final = {"energy": KWH}
 RECENT: Final = timedelta(hours=2)
 # Reads per statement (SQLite allows 500 parts in a compound SELECT).
 CHUNK: Final = 100
+# More older instants than this: the hourly rows between them are read in one
+# range scan rather than looked up instant by instant.
+DENSE: Final = 48
+HOUR_SECONDS: Final = 3600.0
 
 type Period = Literal["hour", "day", "week", "month"]
 
@@ -77,29 +87,19 @@ def _sums_at(
     }
     instance = get_instance(hass)
     with session_scope(hass=hass, read_only=True) as session:
-        metadata = instance.statistics_meta_manager.get_many(
-            session, statistic_ids=statistic_ids
-        )
-        targets: dict[int, tuple[str, Any]] = {}
-        for statistic_id, (metadata_id, meta) in metadata.items():
-            unit = meta["unit_of_measurement"]
-            if not meta["has_sum"] or unit not in EnergyConverter.VALID_UNITS:
-                LOGGER.warning(
-                    "%s has no energy sum in its statistics (unit %s): not billed",
-                    statistic_id,
-                    unit,
-                )
-                continue
-            targets[metadata_id] = (
-                statistic_id,
-                EnergyConverter.converter_factory(unit, KWH),
-            )
+        targets = _energy_sums(instance, session, statistic_ids)
         if not targets:
             return result
+        ordered = sorted(set(instants))
+        older = [instant for instant in ordered if instant < now - RECENT]
+        scanned = older[1:] if len(older) > DENSE else []
+        skipped = set(scanned)
         # One statement for every instant (and table): (index, id, start, sum).
         reads: list[tuple[datetime, Any, float]] = []
-        for instant in instants:
-            reads.append((instant, Statistics, 3600.0))
+        for instant in ordered:
+            if instant in skipped:
+                continue
+            reads.append((instant, Statistics, HOUR_SECONDS))
             if instant >= now - RECENT:
                 reads.append((instant, StatisticsShortTerm, 300.0))
         # Per instant and statistic, the read whose row ends last wins (an
@@ -117,10 +117,137 @@ def _sums_at(
                     key not in newest or start + length > newest[key][0]
                 ):
                     newest[key] = (start + length, total)
-        for (instant, metadata_id), (_, total) in newest.items():
+        found: dict[tuple[datetime, int], float | None] = {
+            key: total for key, (_, total) in newest.items()
+        }
+        if scanned:
+            found |= _scan(session, targets, older[0], scanned, found)
+        for (instant, metadata_id), total in found.items():
             statistic_id, convert = targets[metadata_id]
-            result[statistic_id][instant] = convert(total)
+            result[statistic_id][instant] = None if total is None else convert(total)
     return result
+
+
+def _energy_sums(
+    instance: Any, session: Any, statistic_ids: set[str]
+) -> dict[int, tuple[str, Any]]:
+    """The statistics with an energy sum: metadata id -> (statistic id, to kWh)."""
+    metadata = instance.statistics_meta_manager.get_many(
+        session, statistic_ids=statistic_ids
+    )
+    targets: dict[int, tuple[str, Any]] = {}
+    for statistic_id, (metadata_id, meta) in metadata.items():
+        unit = meta["unit_of_measurement"]
+        if not meta["has_sum"] or unit not in EnergyConverter.VALID_UNITS:
+            LOGGER.warning(
+                "%s has no energy sum in its statistics (unit %s): not billed",
+                statistic_id,
+                unit,
+            )
+            continue
+        targets[metadata_id] = (
+            statistic_id,
+            EnergyConverter.converter_factory(unit, KWH),
+        )
+    return targets
+
+
+def _scan(
+    session: Any,
+    targets: dict[int, Any],
+    base: datetime,
+    instants: Sequence[datetime],
+    found: dict[tuple[datetime, int], float | None],
+) -> dict[tuple[datetime, int], float | None]:
+    """Sums at many sorted ``instants`` after ``base`` from one range of hourly rows.
+
+    The same rule as the lookups: at each instant, the sum of the newest row ending
+    at or before it; before any row in the range, the sum at ``base`` (``found``).
+    """
+    from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
+        Statistics,
+    )
+    from sqlalchemy import select  # noqa: PLC0415
+
+    low = base.timestamp() - HOUR_SECONDS  # rows ending after base
+    high = instants[-1].timestamp() - HOUR_SECONDS  # ... and by the last instant
+    statement = (
+        select(Statistics.metadata_id, Statistics.start_ts, Statistics.sum)
+        .where(
+            Statistics.metadata_id.in_(list(targets)),
+            Statistics.start_ts > low,
+            Statistics.start_ts <= high,
+        )
+        .order_by(Statistics.metadata_id, Statistics.start_ts)
+    )
+    rows: dict[int, list[tuple[float, float | None]]] = {}
+    for metadata_id, start, total in session.execute(statement):
+        rows.setdefault(metadata_id, []).append((start + HOUR_SECONDS, total))
+    sums: dict[tuple[datetime, int], float | None] = {}
+    for metadata_id in targets:
+        current = found.get((base, metadata_id))
+        ends = rows.get(metadata_id, [])
+        index = 0
+        for instant in instants:
+            stamp = instant.timestamp()
+            while index < len(ends) and ends[index][0] <= stamp:
+                current = ends[index][1]
+                index += 1
+            sums[instant, metadata_id] = current
+    return sums
+
+
+async def async_first_statistics(
+    hass: HomeAssistant, statistic_ids: Collection[str]
+) -> datetime | None:
+    """Where the earliest of these energy statistics starts; None: no row yet.
+
+    The start of the hour of its first row, hourly or 5-minute (a new sensor has
+    5-minute rows for up to an hour before its first hourly one).
+    """
+    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+    return await get_instance(hass).async_add_executor_job(
+        _first_statistics, hass, set(statistic_ids)
+    )
+
+
+def _first_statistics(hass: HomeAssistant, statistic_ids: set[str]) -> datetime | None:
+    from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
+        Statistics,
+        StatisticsMeta,
+        StatisticsShortTerm,
+    )
+    from homeassistant.helpers.recorder import (  # noqa: PLC0415
+        get_instance,
+        session_scope,
+    )
+    from sqlalchemy import select  # noqa: PLC0415
+
+    instance = get_instance(hass)
+    with session_scope(hass=hass, read_only=True) as session:
+        targets = _energy_sums(instance, session, statistic_ids)
+        if not targets:
+            return None
+        firsts: list[float] = []
+        for table in (Statistics, StatisticsShortTerm):
+            # Per statistic the first row by the (metadata_id, start_ts) index.
+            first = (
+                select(table.start_ts)
+                .where(table.metadata_id == StatisticsMeta.id)
+                .order_by(table.start_ts)
+                .limit(1)
+                .scalar_subquery()
+                .correlate(StatisticsMeta)
+            )
+            statement = select(first).where(StatisticsMeta.id.in_(list(targets)))
+            firsts.extend(
+                stamp for (stamp,) in session.execute(statement) if stamp is not None
+            )
+    if not firsts:
+        return None
+    hour = math.floor(min(firsts) / HOUR_SECONDS) * HOUR_SECONDS
+    return datetime.fromtimestamp(hour, UTC)
 
 
 def _slow_subquery(instance: Any) -> bool:
@@ -234,32 +361,3 @@ def _changes(
         ]
         for statistic_id, rows in stats.items()
     }
-
-
-async def async_balance_history(
-    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
-) -> list[tuple[datetime, float]]:
-    """A balance sensor's hourly states (end of each hour) from its statistics."""
-    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
-
-    return await get_instance(hass).async_add_executor_job(
-        _balance_history, hass, entity_id, start, end
-    )
-
-
-def _balance_history(
-    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
-) -> list[tuple[datetime, float]]:
-    from homeassistant.components.recorder.statistics import (  # noqa: PLC0415
-        statistics_during_period,
-    )
-    from homeassistant.util import dt as dt_util  # noqa: PLC0415
-
-    stats = statistics_during_period(
-        hass, start, end, {entity_id}, "hour", None, {"state"}
-    )
-    return [
-        (dt_util.utc_from_timestamp(float(row["end"])), float(state))
-        for row in stats.get(entity_id, [])
-        if (state := row.get("state")) is not None
-    ]

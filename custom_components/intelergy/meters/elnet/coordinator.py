@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, override
 
@@ -15,7 +15,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...analytics.billing.statistics import async_balance_history, recorder_loaded
+from ...analytics.billing.statistics import recorder_loaded
 from ...const import DOMAIN, KIND_ELNET, LOGGER
 from ...core.elnet.client import (
     ElnetApiError,
@@ -28,7 +28,7 @@ from ...core.elnet.client import (
     PowerSource,
 )
 from ...core.elnet.tracker import ElnetTracker, Event
-from ...core.prepaid import WINDOW, PrepaidForecast, forecast
+from ...core.prepaid import MIN_SPAN, WINDOW, PrepaidForecast, forecast
 from ...storage import EntryStore
 from .const import (
     CONF_LOW_BALANCE_THRESHOLD,
@@ -39,8 +39,15 @@ from .const import (
 )
 
 SAVE_DELAY: Final = 5
-# The balance's hourly history (for days left) is read again at most this often.
+# The balance's recorded history (for days left) is read again at most this often.
 HISTORY_EVERY: Final = timedelta(hours=1)
+# "Balance runs out" moves only when the estimate moved this much: a timestamp
+# that followed every poll's estimate would change every poll (the logbook).
+DEPLETION_STEP: Final = timedelta(hours=1)
+# Why there is no forecast (the prepaid sensors' ``reason`` attribute).
+REASON_COLLECTING: Final = "collecting_history"  # under MIN_SPAN of balance history
+REASON_NO_SPENDING: Final = "no_spending"  # the balance has not gone down
+REASON_NO_RECORDER: Final = "no_recorder"  # no recorder to read the history from
 
 
 def create_client(hass: HomeAssistant, url: str, token: str) -> ElnetClient:
@@ -54,6 +61,36 @@ def create_client(hass: HomeAssistant, url: str, token: str) -> ElnetClient:
     )
 
 
+async def async_recorded_balance(
+    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float]]:
+    """A balance sensor's recorded states in ``[start, end]`` (time, balance)."""
+    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+    return await get_instance(hass).async_add_executor_job(
+        _recorded_balance, hass, entity_id, start, end
+    )
+
+
+def _recorded_balance(
+    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float]]:
+    from homeassistant.components.recorder.history import (  # noqa: PLC0415
+        state_changes_during_period,
+    )
+
+    states = state_changes_during_period(
+        hass, start, end, entity_id, no_attributes=True
+    )
+    points: list[tuple[datetime, float]] = []
+    for state in states.get(entity_id, []):
+        try:
+            points.append((state.last_changed, float(state.state)))
+        except ValueError:  # unknown, unavailable
+            continue
+    return points
+
+
 @dataclass(frozen=True, slots=True)
 class ElnetData:
     """The last accepted reading and what the tracker derived from it."""
@@ -65,6 +102,9 @@ class ElnetData:
     low_balance: bool
     generator_since: datetime | None
     prepaid: PrepaidForecast | None = None  # days of balance left
+    # Without days left: why (REASON_*), and from when there can be some.
+    prepaid_reason: str | None = None
+    prepaid_available_from: datetime | None = None
 
 
 class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
@@ -92,6 +132,8 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
         self.tracker = ElnetTracker(self.threshold)
         self._history: list[tuple[datetime, float]] = []
         self._history_read: datetime | None = None
+        self._first_seen: datetime | None = None  # the first balance this run
+        self._depletes_at: datetime | None = None  # as last published
         self.store = EntryStore(hass, KIND_ELNET, entry.entry_id, delay=SAVE_DELAY)
         self.store.bind(self._stored)
 
@@ -150,6 +192,9 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
         # update() has accepted or shown at least this reading, so these are set.
         assert tracker.last_live is not None  # noqa: S101
         assert tracker.last_home is not None  # noqa: S101
+        prepaid, reason, available_from = await self._async_prepaid(
+            tracker.last_live.balance, now
+        )
         return ElnetData(
             live=tracker.last_live,
             home=tracker.last_home,
@@ -161,30 +206,57 @@ class ElnetCoordinator(DataUpdateCoordinator[ElnetData]):
             generator_since=None
             if tracker.session is None
             else tracker.session.started,
-            prepaid=await self._async_prepaid(tracker.last_live.balance, now),
+            prepaid=prepaid,
+            prepaid_reason=reason,
+            prepaid_available_from=available_from,
         )
 
     async def _async_prepaid(
         self, balance: float, now: datetime
-    ) -> PrepaidForecast | None:
-        """Days left of ``balance`` at the burn rate of the *Balance* statistics."""
+    ) -> tuple[PrepaidForecast | None, str | None, datetime | None]:
+        """Days left of ``balance`` at the burn rate of the *Balance* history.
+
+        The history is the *Balance* sensor's recorded states (it has no
+        long-term statistics: a balance is no cost to offer the Energy
+        dashboard). Without days left, also why (``REASON_*``) and, while the
+        history is too short, from when there will be some.
+        """
         if not recorder_loaded(self.hass):
-            return None
+            return None, REASON_NO_RECORDER, None
+        if self._first_seen is None:
+            self._first_seen = now
+        first_seen = self._first_seen
         if self._history_read is None or now - self._history_read >= HISTORY_EVERY:
             entity_id = er.async_get(self.hass).async_get_entity_id(
                 "sensor", DOMAIN, f"{self.config_entry.unique_id}_balance"
             )
-            if entity_id is None:
-                return None
-            try:
-                self._history = await async_balance_history(
-                    self.hass, entity_id, now - WINDOW, now
+            if entity_id is not None:  # None: set-up has not added it yet
+                try:
+                    self._history = await async_recorded_balance(
+                        self.hass, entity_id, now - WINDOW, now
+                    )
+                except SQLAlchemyError as err:
+                    LOGGER.debug("ELNET balance history not read: %s", err)
+                else:
+                    self._history_read = now
+        result = forecast(self._history, balance, now)
+        if result.days_left is None:
+            self._depletes_at = None
+            if result.daily_burn is None:  # too little history
+                first = min(
+                    [first_seen, *(t for t, _ in self._history if t >= now - WINDOW)]
                 )
-            except SQLAlchemyError as err:
-                LOGGER.debug("ELNET balance history not read: %s", err)
-                return None
-            self._history_read = now
-        return forecast(self._history, balance, now)
+                return result, REASON_COLLECTING, first + MIN_SPAN
+            return result, REASON_NO_SPENDING, None
+        kept = self._depletes_at
+        if (
+            result.depletes_at is not None
+            and kept is not None
+            and abs(result.depletes_at - kept) < DEPLETION_STEP
+        ):
+            result = replace(result, depletes_at=kept)
+        self._depletes_at = result.depletes_at
+        return result, None, None
 
     @override
     async def async_shutdown(self) -> None:

@@ -1,10 +1,20 @@
-"""ELNET entities as data: what each reads from ``ElnetData`` and how HA sees it."""
+"""ELNET entities as data: what each reads from ``ElnetData`` and how HA sees it.
+
+The Energy dashboard's pickers offer statistics: its energy pickers every
+statistic in kWh, its cost pickers every statistic. So only the lifetime *Grid* /
+*Generator* / *Solar energy* are ``total_increasing``; the day's and month's
+energy and the *Balance* (no cost total) have no state class, hence no
+statistics, and are not offered there (the balance's days left are read from its
+recorded states, meters/elnet/coordinator.py). The costs keep theirs (``total``
+with ``last_reset``: a grid's cost), *Present load* its mean (a grid's power).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntityDescription
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
@@ -26,6 +36,8 @@ class ElnetSensorDescription(SensorEntityDescription):
     value_fn: Callable[[ElnetData], float | str | datetime | None]
     # Start of the counting period, for monetary totals that reset (day / month).
     last_reset_fn: Callable[[ElnetData], datetime] | None = None
+    # State attributes (None: none).
+    attributes_fn: Callable[[ElnetData], dict[str, Any] | None] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,14 +55,31 @@ def _start_of_month(data: ElnetData) -> datetime:
     return _start_of_day(data).replace(day=1)
 
 
+def _prepaid_why(data: ElnetData) -> dict[str, Any] | None:
+    """Why *Balance days left* / *Balance runs out* are unknown, and until when."""
+    if data.prepaid_reason is None:
+        return None
+    if data.prepaid_available_from is None:
+        return {"reason": data.prepaid_reason}
+    return {
+        "reason": data.prepaid_reason,
+        "available_from": data.prepaid_available_from,
+    }
+
+
 def _energy(
-    key: str, value_fn: Callable[[ElnetData], float], *, enabled: bool = True
+    key: str,
+    value_fn: Callable[[ElnetData], float],
+    *,
+    enabled: bool = True,
+    lifetime: bool = False,
 ) -> ElnetSensorDescription:
+    """Energy in kWh; only a lifetime total is ``total_increasing`` (statistics)."""
     return ElnetSensorDescription(
         key=key,
         translation_key=key,
         device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        state_class=SensorStateClass.TOTAL_INCREASING if lifetime else None,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         entity_registry_enabled_default=enabled,
@@ -88,11 +117,11 @@ def _sanctioned(
 
 
 SENSORS: tuple[ElnetSensorDescription, ...] = (
+    # No state class: a balance is no cost total (see the module).
     ElnetSensorDescription(
         key="balance",
         translation_key="balance",
         device_class=SensorDeviceClass.MONETARY,
-        state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         value_fn=lambda d: d.live.balance,
     ),
@@ -103,12 +132,14 @@ SENSORS: tuple[ElnetSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTime.DAYS,
         suggested_display_precision=1,
         value_fn=lambda d: None if d.prepaid is None else d.prepaid.days_left,
+        attributes_fn=_prepaid_why,
     ),
     ElnetSensorDescription(
         key="balance_depletion",
         translation_key="balance_depletion",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda d: None if d.prepaid is None else d.prepaid.depletes_at,
+        attributes_fn=_prepaid_why,
     ),
     ElnetSensorDescription(
         key="present_load",
@@ -119,9 +150,9 @@ SENSORS: tuple[ElnetSensorDescription, ...] = (
         suggested_display_precision=2,
         value_fn=lambda d: d.live.present_load_kw,
     ),
-    _energy("grid_energy", lambda d: d.live.grid_kwh),
-    _energy("generator_energy", lambda d: d.live.generator_kwh),
-    _energy("solar_energy", lambda d: d.live.solar_kwh, enabled=False),
+    _energy("grid_energy", lambda d: d.live.grid_kwh, lifetime=True),
+    _energy("generator_energy", lambda d: d.live.generator_kwh, lifetime=True),
+    _energy("solar_energy", lambda d: d.live.solar_kwh, enabled=False, lifetime=True),
     _energy("grid_energy_today", lambda d: d.home.grid_kwh_today),
     _energy("generator_energy_today", lambda d: d.home.generator_kwh_today),
     _energy("solar_energy_today", lambda d: d.home.solar_kwh_today, enabled=False),
@@ -149,11 +180,14 @@ SENSORS: tuple[ElnetSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda d: d.generator_since,
     ),
+    # Changes on every reading (30 s): disabled by default, as Home Assistant's
+    # own integrations keep such timestamps, or it fills the logbook.
     ElnetSensorDescription(
         key="last_update",
         translation_key="last_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda d: d.live.updated_on,
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
@@ -33,6 +34,13 @@ class ElnetSensor(IntelergyEntity[ElnetCoordinator], SensorEntity):
     def native_value(self) -> float | str | datetime | None:
         """The value read from the last accepted reading."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The description's attributes (the prepaid sensors: why unknown)."""
+        if (fn := self.entity_description.attributes_fn) is None:
+            return None
+        return fn(self.coordinator.data)
 
     @property
     def last_reset(self) -> datetime | None:

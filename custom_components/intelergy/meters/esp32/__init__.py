@@ -15,9 +15,11 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ...analytics.anomaly.meter import MeterMonitors, async_setup_meter_monitors
+from ...analytics.anomaly.monitor import AnomalyMonitor
 from ...const import DOMAIN, KIND_ESP32
 from ...core.esp32.client import valid_device_id
-from ...entity import async_register_device
+from ...entity import async_register_device, room_of
 from ...models import EntryKind, IntelergyConfigEntry
 from ...storage import EntryStore
 from .const import CONF_DEVICE_ID, CONF_FIELDS, CONF_PREFIX, CONF_RELAYS
@@ -26,7 +28,26 @@ from .descriptions import ALWAYS, SENSORS, relay_description
 from .entity import MeterRelay, MeterSensor
 from .flow import Esp32ConfigFlow, Esp32OptionsFlow, valid_prefix
 
-PLATFORMS: Final = (Platform.SENSOR, Platform.SWITCH)
+PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH)
+KIND_NAME: Final = "ESP32 meter"
+
+
+def device_info(hass: HomeAssistant, entry: IntelergyConfigEntry) -> DeviceInfo:
+    """The meter, named after its room and kind ("Kitchen ESP32 meter").
+
+    Without a room, after its kind and device id ("ESP32 meter kitchen-meter"); the
+    device can be renamed in Home Assistant. The device id is its serial number.
+    """
+    identifier = (DOMAIN, str(entry.unique_id))
+    device_id = str(entry.data[CONF_DEVICE_ID])
+    room = room_of(hass, entry, identifier)
+    return DeviceInfo(
+        identifiers={identifier},
+        manufacturer="Intelergy",
+        model="ESP32 energy meter",
+        name=f"{room} {KIND_NAME}" if room else f"{KIND_NAME} {device_id}",
+        serial_number=device_id,
+    )
 
 
 @dataclass(slots=True)
@@ -37,20 +58,32 @@ class Esp32Source:
     info: DeviceInfo
     fields: set[str]
     relays: int
+    monitors: MeterMonitors = field(default_factory=MeterMonitors)
     _adders: dict[Platform, AddConfigEntryEntitiesCallback] = field(
         default_factory=dict
     )
 
     @property
     def platforms(self) -> Sequence[Platform]:
-        """Sensors and relay switches."""
+        """Sensors, relay switches and the anomaly monitor's problem flag."""
         return PLATFORMS
+
+    @property
+    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
+        """The meter's anomaly monitor (unless switched off)."""
+        return self.monitors.anomaly_monitors
 
     def entities(self, platform: Platform) -> Sequence[Entity]:
         """The entities known so far (more are added as the meter reports them)."""
         if platform is Platform.SWITCH:
             return [self._relay(index) for index in range(self.relays)]
-        return [self._sensor(key) for key in SENSORS if key in self.fields]
+        monitor = self.monitors.entities(platform)
+        if platform is Platform.BINARY_SENSOR:
+            return monitor
+        return [
+            *(self._sensor(key) for key in SENSORS if key in self.fields),
+            *monitor,
+        ]
 
     def listen_new_entities(
         self, platform: Platform, add: AddConfigEntryEntitiesCallback
@@ -118,6 +151,7 @@ class Esp32Source:
             "counters": coordinator.totalizer.diagnostics(),
             "dropped_readings": coordinator.dropped,
             "backlog": coordinator.backlog.as_dict(),
+            "anomaly_monitors": self.monitors.diagnostics(),
         }
 
 
@@ -133,13 +167,7 @@ async def async_setup_source(
     store = EntryStore(hass, KIND_ESP32, entry.entry_id)
     coordinator = Esp32Coordinator(hass, entry, store, await store.async_load())
     data = dict(entry.data)
-    info = DeviceInfo(
-        identifiers={(DOMAIN, str(entry.unique_id))},
-        manufacturer="Intelergy",
-        model="ESP32 energy meter",
-        name=data[CONF_DEVICE_ID],
-        serial_number=data[CONF_DEVICE_ID],
-    )
+    info = device_info(hass, entry)
     source = Esp32Source(
         coordinator,
         info,
@@ -149,6 +177,9 @@ async def async_setup_source(
     coordinator.new_field_listeners.append(source.new_field)
     coordinator.new_relay_listeners.append(source.new_relay)
     async_register_device(hass, entry, info)
+    source.monitors = await async_setup_meter_monitors(
+        hass, entry, info, coordinator.anomaly_streams(), coordinator.async_add_listener
+    )
     await coordinator.async_start()
     return source
 

@@ -21,6 +21,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from ...analytics.anomaly.meter import Stream
+from ...analytics.anomaly.monitor import Values
 from ...const import DOMAIN, LOGGER
 from ...core.backlog import BacklogLedger
 from ...core.counter import CounterSemantics, CounterSpec
@@ -162,6 +164,28 @@ class Esp32Coordinator(MeteredCoordinator[MeterData]):
             and not self.silent
             and self.data.reading is not None
         )
+
+    def anomaly_streams(self) -> list[Stream]:
+        """The meter's one power stream (an anomaly monitor's).
+
+        Fed as the entities are: with recorder throttling on, a held reading
+        reaches it with the next write (a power change beyond the throttle's
+        limit is written at once).
+        """
+        return Stream.whole_meter(
+            self.config_entry.unique_id, self._values, self._energy
+        )
+
+    def _values(self) -> Values:
+        """Power, voltage and current now (none while the meter is unavailable)."""
+        reading = self.data.reading
+        if not self.available or reading is None:
+            return None, None, None
+        return reading.power, reading.voltage, reading.current
+
+    def _energy(self) -> float | None:
+        """The lifetime energy (kWh)."""
+        return self.data.energy if self.available else None
 
     async def async_start(self) -> None:
         """Subscribe to the meter's topics and to the broker connection."""

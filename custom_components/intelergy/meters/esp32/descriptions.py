@@ -69,10 +69,14 @@ SENSORS["firmware_update"] = MeterSensorDescription(
 
 
 def relay_description(index: int) -> SwitchEntityDescription:
-    """The switch of relay ``index`` ("Relay 1" for relay 0)."""
+    """The switch of relay ``index``: "Relay 0" for ``…/relay/0``.
+
+    Numbered as the meter numbers them (its topics, its firmware's settings), as a
+    Shelly's outlets are (meters/shelly/entity.py, ``outlet_number``).
+    """
     return SwitchEntityDescription(
         key=f"relay_{index}",
         translation_key="numbered_relay",
-        translation_placeholders={"number": str(index + 1)},
+        translation_placeholders={"number": str(index)},
         device_class=SwitchDeviceClass.OUTLET,
     )

@@ -10,6 +10,7 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio
 
+from ...analytics.anomaly.flow import meter_section, meter_values
 from ...const import CONF_KIND, CONF_ROOM, KIND_ESP32, LOGGER
 from ...core.esp32.client import valid_device_id
 from ...flow_helpers import (
@@ -240,18 +241,25 @@ class Esp32ConfigFlow(ConfigFlow):
         )
 
 
+# The options form: the meter's own, then its anomaly monitor, folded away
+# (analytics/anomaly/meter.py).
+OPTIONS_FORM: Final = OPTIONS_SCHEMA.extend(meter_section(collapsed=True))
+
+
 class Esp32OptionsFlow(KindOptionsFlow):
-    """An ESP32 meter's expected interval and recorder write throttling."""
+    """An ESP32 meter's expected interval, write throttling and anomaly monitor."""
 
     async def async_step_esp32(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Expected interval and recorder write throttling."""
+        """Expected interval, recorder write throttling, the anomaly monitor."""
+        options = dict(self.config_entry.options)
         return self._options_form(
             step_id="esp32",
-            schema=OPTIONS_SCHEMA,
-            values=options_with_defaults(
-                dict(self.config_entry.options), self.config_entry.data[CONF_INTERVAL]
-            ),
+            schema=OPTIONS_FORM,
+            values={
+                **options_with_defaults(options, self.config_entry.data[CONF_INTERVAL]),
+                **meter_values(options),
+            },
             user_input=user_input,
         )

@@ -11,18 +11,37 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from ...analytics.anomaly.meter import MeterMonitors, async_setup_meter_monitors
+from ...analytics.anomaly.monitor import AnomalyMonitor
 from ...const import DOMAIN, KIND_PZEM
-from ...entity import async_register_device
+from ...entity import async_register_device, room_of
 from ...models import EntryKind, IntelergyConfigEntry
 from ...storage import EntryStore
 from .coordinator import PzemCoordinator, create_client
 from .descriptions import ALARM, SENSORS
 from .entity import PzemAlarm, PzemSensor
-from .flow import PzemConfigFlow
+from .flow import PzemConfigFlow, PzemOptionsFlow
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR)
 MANUFACTURER: Final = "Peacefair"
 MODEL: Final = "PZEM-004T v3"
+MODEL_SHORT: Final = "PZEM-004T"
+
+
+def device_info(hass: HomeAssistant, entry: IntelergyConfigEntry) -> DeviceInfo:
+    """The meter, named after its room and kind ("Utility room PZEM-004T").
+
+    Not after its address: that is the entry's title. Without a room, "PZEM-004T";
+    the device can be renamed in Home Assistant.
+    """
+    identifier = (DOMAIN, str(entry.unique_id))
+    room = room_of(hass, entry, identifier)
+    return DeviceInfo(
+        identifiers={identifier},
+        manufacturer=MANUFACTURER,
+        model=MODEL,
+        name=f"{room} {MODEL_SHORT}" if room else MODEL_SHORT,
+    )
 
 
 @dataclass(slots=True)
@@ -31,17 +50,30 @@ class PzemSource:
 
     coordinator: PzemCoordinator
     info: DeviceInfo
+    monitors: MeterMonitors
 
     @property
     def platforms(self) -> Sequence[Platform]:
         """Sensors and the power alarm."""
         return PLATFORMS
 
+    @property
+    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
+        """The meter's anomaly monitor (unless switched off)."""
+        return self.monitors.anomaly_monitors
+
     def entities(self, platform: Platform) -> Sequence[Entity]:
-        """Voltage, current, power, energy, frequency, power factor; the alarm."""
+        """Voltage, current, power, energy, frequency, power factor; the alarm.
+
+        And the anomaly monitor's problem flag and baseline.
+        """
+        monitor = self.monitors.entities(platform)
         if platform is Platform.SENSOR:
-            return [PzemSensor(self.coordinator, d, self.info) for d in SENSORS]
-        return [PzemAlarm(self.coordinator, ALARM, self.info)]
+            return [
+                *(PzemSensor(self.coordinator, d, self.info) for d in SENSORS),
+                *monitor,
+            ]
+        return [PzemAlarm(self.coordinator, ALARM, self.info), *monitor]
 
     def diagnostics(self) -> dict[str, Any]:
         """Connection, last reading and the energy total's state."""
@@ -53,6 +85,7 @@ class PzemSource:
             "reading": asdict(coordinator.data.reading),
             "energy_kwh": coordinator.data.energy_kwh,
             "counters": coordinator.totalizer.diagnostics(),
+            "anomaly_monitors": self.monitors.diagnostics(),
         }
 
 
@@ -69,16 +102,17 @@ async def async_setup_source(
     except BaseException:
         await client.close()
         raise
-    info = DeviceInfo(
-        identifiers={(DOMAIN, str(entry.unique_id))},
-        manufacturer=MANUFACTURER,
-        model=MODEL,
-        name=entry.title,
-    )
+    info = device_info(hass, entry)
     async_register_device(hass, entry, info)
-    return PzemSource(coordinator, info)
+    monitors = await async_setup_meter_monitors(
+        hass, entry, info, coordinator.anomaly_streams(), coordinator.async_add_listener
+    )
+    return PzemSource(coordinator, info, monitors)
 
 
 ENTRY_KIND: Final = EntryKind(
-    setup=async_setup_source, config_flow=PzemConfigFlow, reconfigure=True
+    setup=async_setup_source,
+    config_flow=PzemConfigFlow,
+    options_flow=PzemOptionsFlow,
+    reconfigure=True,
 )

@@ -11,6 +11,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from ...analytics.anomaly.meter import Stream
+from ...analytics.anomaly.monitor import Values
 from ...const import DOMAIN
 from ...core.counter import CounterSemantics, CounterSpec
 from ...core.pzem.client import PzemClient, PzemError, PzemReading, Transport
@@ -104,6 +106,23 @@ class PzemCoordinator(MeteredCoordinator[PzemData]):
             ) from err
         self.backoff.succeeded()
         return self._accept(reading)
+
+    def anomaly_streams(self) -> list[Stream]:
+        """The meter's one power stream (an anomaly monitor's)."""
+        return Stream.whole_meter(
+            self.config_entry.unique_id, self._values, self._energy
+        )
+
+    def _values(self) -> Values:
+        """Power, voltage and current now (none while the meter is silent)."""
+        if not self.last_update_success:
+            return None, None, None
+        reading = self.data.reading
+        return reading.power, reading.voltage, reading.current
+
+    def _energy(self) -> float | None:
+        """The lifetime energy (kWh)."""
+        return self.data.energy_kwh if self.last_update_success else None
 
     def _accept(self, reading: PzemReading) -> PzemData:
         update = self.totalizer.update(

@@ -8,9 +8,10 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers import selector
 import probatio
 
+from ...analytics.anomaly.flow import meter_section, meter_values
 from ...const import CONF_KIND, CONF_ROOM, KIND_PZEM, LOGGER
 from ...core.pzem.client import PzemConnectionError, PzemError, PzemReading, Transport
-from ...flow_helpers import ROOM_FIELD, whole_number, with_area
+from ...flow_helpers import ROOM_FIELD, KindOptionsFlow, whole_number, with_area
 from .const import (
     CONF_BAUDRATE,
     CONF_HOST,
@@ -190,4 +191,23 @@ class PzemConfigFlow(ConfigFlow):
                 schema, user_input or dict(entry.data)
             ),
             errors=errors,
+        )
+
+
+# A PZEM's options: its anomaly monitor (analytics/anomaly/meter.py).
+OPTIONS_SCHEMA: Final = probatio.Schema(meter_section(collapsed=False))
+
+
+class PzemOptionsFlow(KindOptionsFlow):
+    """A PZEM-004T's options: its anomaly monitor."""
+
+    async def async_step_pzem(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The anomaly monitor: on or off, and its thresholds."""
+        return self._options_form(
+            step_id="pzem",
+            schema=OPTIONS_SCHEMA,
+            values=meter_values(self.config_entry.options),
+            user_input=user_input,
         )

@@ -13,8 +13,10 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from ...analytics.anomaly.meter import MeterMonitors, async_setup_meter_monitors
+from ...analytics.anomaly.monitor import AnomalyMonitor
 from ...const import DOMAIN, KIND_SHELLY
-from ...entity import async_register_device
+from ...entity import async_register_device, room_of
 from ...models import EntryKind, IntelergyConfigEntry
 from ...storage import EntryStore
 from .const import CONF_GEN, CONF_HOST, CONF_PORT, DEFAULT_PORT
@@ -40,13 +42,36 @@ from .entity import (
     ShellyDeviceBinarySensor,
     ShellyDeviceSensor,
     ShellySwitch,
+    outlet_number,
 )
-from .flow import ShellyConfigFlow
+from .flow import ShellyConfigFlow, ShellyOptionsFlow
 
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH)
 
 
-def device_info(identity: DeviceIdentity, host: str, port: int) -> DeviceInfo:
+def named_by_user(identity: DeviceIdentity) -> bool:
+    """Whether the device has a name of its own, not its host name (``shelly…-<mac>``).
+
+    Without one, aioshelly and the Gen1 backend fall back to the host name
+    ("shellyplug-s-F45678", "shellypstripg4-aabbccddeeff") or "Shelly".
+    """
+    name = identity.name.strip().lower()
+    mac = identity.mac.lower()
+    default = name.startswith("shelly") and " " not in name and name.endswith(mac[-6:])
+    return bool(name) and name != "shelly" and not default
+
+
+def device_name(identity: DeviceIdentity, room: str | None) -> str:
+    """The name given on the device; else its room and model ("Kitchen Shelly Plug S")."""
+    if named_by_user(identity):
+        return identity.name
+    model = model_name(identity.model)
+    return f"{room} {model}" if room else model
+
+
+def device_info(
+    identity: DeviceIdentity, host: str, port: int, room: str | None = None
+) -> DeviceInfo:
     """One HA device per Shelly, keyed and connected by its MAC."""
     mac = dr.format_mac(identity.mac)
     return DeviceInfo(
@@ -55,7 +80,7 @@ def device_info(identity: DeviceIdentity, host: str, port: int) -> DeviceInfo:
         manufacturer="Shelly",
         model=model_name(identity.model),
         model_id=identity.model,
-        name=identity.name,
+        name=device_name(identity, room),
         sw_version=identity.firmware,
         hw_version=f"Gen{identity.gen}",
         configuration_url=f"http://{host}"
@@ -70,11 +95,17 @@ class ShellySource:
 
     coordinator: ShellyCoordinator
     info: DeviceInfo
+    monitors: MeterMonitors
 
     @property
     def platforms(self) -> Sequence[Platform]:
         """Switches, sensors and problem flags."""
         return PLATFORMS
+
+    @property
+    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
+        """An anomaly monitor per outlet reporting its power (unless switched off)."""
+        return self.monitors.anomaly_monitors
 
     def entities(self, platform: Platform) -> Sequence[Entity]:
         """Entities for the values the device reports."""
@@ -111,6 +142,7 @@ class ShellySource:
                     for d in DEVICE_SENSORS
                     if d.value_fn(data) is not None
                 ),
+                *self.monitors.entities(platform),
             ]
         return [
             *per_channel(ShellyChannelBinarySensor, CHANNEL_BINARY_SENSORS),
@@ -119,6 +151,7 @@ class ShellySource:
                 for d in DEVICE_BINARY_SENSORS
                 if data.status.temperature is not None
             ),
+            *self.monitors.entities(platform),
         ]
 
     def diagnostics(self) -> dict[str, Any]:
@@ -152,6 +185,7 @@ class ShellySource:
             "status": asdict(coordinator.data.status),
             "energy_kwh": coordinator.data.energy_kwh,
             "counters": coordinator.totalizer.diagnostics(),
+            "anomaly_monitors": self.monitors.diagnostics(),
         }
 
     def _setup_identity(self) -> dict[str, Any]:
@@ -192,14 +226,27 @@ async def async_setup_source(
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop))
 
-    info = device_info(backend.identity, data[CONF_HOST], data[CONF_PORT])
+    identity = backend.identity
+    room = room_of(hass, entry, (DOMAIN, dr.format_mac(identity.mac)))
+    info = device_info(identity, data[CONF_HOST], data[CONF_PORT], room)
     async_register_device(hass, entry, info)
-    return ShellySource(coordinator, info)
+    gen = int(data[CONF_GEN])
+    monitors = await async_setup_meter_monitors(
+        hass,
+        entry,
+        info,
+        coordinator.anomaly_streams(
+            lambda outlet: outlet.name or str(outlet_number(gen, outlet.id))
+        ),
+        coordinator.async_add_listener,
+    )
+    return ShellySource(coordinator, info, monitors)
 
 
 ENTRY_KIND: Final = EntryKind(
     setup=async_setup_source,
     config_flow=ShellyConfigFlow,
+    options_flow=ShellyOptionsFlow,
     reauth=True,
     reconfigure=True,
 )

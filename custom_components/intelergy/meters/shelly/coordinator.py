@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol, override
 
 from aioshelly.common import ConnectionOptions, get_info
@@ -18,9 +20,12 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from ...analytics.anomaly.meter import Stream
+from ...analytics.anomaly.monitor import Values
 from ...const import DOMAIN, LOGGER
 from ...core.counter import CounterSemantics, CounterSpec
 from ...core.shelly.client import (
+    ChannelStatus,
     DeviceStatus,
     Gen1Client,
     StatusError,
@@ -275,6 +280,41 @@ class ShellyCoordinator(MeteredCoordinator[ShellyData]):
         # The device is read: its model rates its counters.
         self.totalizer.spec = counter_spec(self.backend.identity.model)
         return self._accept(status)
+
+    def anomaly_streams(self, label: Callable[[ChannelStatus], str]) -> list[Stream]:
+        """A stream per outlet reporting its power: each gets an anomaly monitor.
+
+        Keyed, and its entities' unique ids prefixed, like the outlet's own
+        (``<mac>_<outlet>``); on a strip named ``label(outlet)`` ("Lamp").
+        """
+        mac = str(self.config_entry.unique_id).replace(":", "")
+        channels = self.data.status.channels
+        return [
+            Stream(
+                key=str(channel.id),
+                unique_id_prefix=f"{mac}_{channel.id}",
+                power_unique_id=f"{mac}_{channel.id}_power",
+                values=partial(self._channel_values, channel.id),
+                energy=partial(self._channel_energy, channel.id),
+                label=label(channel) if len(channels) > 1 else None,
+            )
+            for channel in channels
+            if channel.power is not None
+        ]
+
+    def _channel_values(self, channel_id: int) -> Values:
+        """An outlet's power, voltage and current now (none while unreachable)."""
+        if self.last_update_success:
+            for channel in self.data.status.channels:
+                if channel.id == channel_id:
+                    return channel.power, channel.voltage, channel.current
+        return None, None, None
+
+    def _channel_energy(self, channel_id: int) -> float | None:
+        """An outlet's lifetime energy (kWh)."""
+        if not self.last_update_success:
+            return None
+        return self.data.energy_kwh.get(channel_id)
 
     @property
     def _wrong_device_issue(self) -> str:

@@ -3,6 +3,12 @@
 Channel entities read one ``ChannelStatus`` (and the channel's lifetime energy);
 device entities read the whole ``ShellyData``. An entity exists only when the
 device reports its value in the first status (a Plug S has no voltage meter).
+
+A strip is not a wall of tiles: each outlet shows its relay, power and energy;
+what is the same on every outlet (the supply's voltage and frequency) is shown
+once, for the device; an outlet's own voltage, current, power factor and
+frequency exist but are disabled by default (``on_strip=False``). A single-outlet
+plug shows its channel's values as the device's.
 """
 
 from __future__ import annotations
@@ -30,20 +36,25 @@ from ...quantities import quantity
 from .coordinator import ShellyData
 
 type ChannelValue = Callable[[ChannelStatus, ShellyData], float | None]
+type DeviceValue = Callable[[ShellyData], float | datetime | None]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChannelSensorDescription(SensorEntityDescription):
-    """A sensor of one relay channel."""
+    """A sensor of one relay channel.
+
+    ``on_strip``: enabled by default on each outlet of a multi-channel device.
+    """
 
     value_fn: ChannelValue
+    on_strip: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
 class DeviceSensorDescription(SensorEntityDescription):
     """A sensor of the whole device."""
 
-    value_fn: Callable[[ShellyData], float | datetime | None]
+    value_fn: DeviceValue
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,20 +81,53 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
     ChannelSensorDescription(**quantity("energy"), value_fn=_energy),
     ChannelSensorDescription(
-        **quantity("voltage"), value_fn=lambda channel, _: channel.voltage
+        **quantity("voltage"),
+        value_fn=lambda channel, _: channel.voltage,
+        on_strip=False,
     ),
     ChannelSensorDescription(
-        **quantity("current"), value_fn=lambda channel, _: channel.current
+        **quantity("current"),
+        value_fn=lambda channel, _: channel.current,
+        on_strip=False,
     ),
     ChannelSensorDescription(
-        **quantity("power_factor"), value_fn=lambda channel, _: channel.power_factor
+        **quantity("power_factor"),
+        value_fn=lambda channel, _: channel.power_factor,
+        on_strip=False,
     ),
     ChannelSensorDescription(
-        **quantity("frequency"), value_fn=lambda channel, _: channel.frequency
+        **quantity("frequency"),
+        value_fn=lambda channel, _: channel.frequency,
+        on_strip=False,
     ),
 )
 
+
+def _shared(value_fn: Callable[[ChannelStatus], float | None]) -> DeviceValue:
+    """A strip's value that every outlet reports alike, from the first that has it.
+
+    ``None`` on a single-channel device: its channel's own entity is the device's.
+    """
+
+    def value(data: ShellyData) -> float | None:
+        channels = data.status.channels
+        if len(channels) < 2:
+            return None
+        return next(
+            (found for c in channels if (found := value_fn(c)) is not None), None
+        )
+
+    return value
+
+
 DEVICE_SENSORS: tuple[DeviceSensorDescription, ...] = (
+    # A strip's supply, once (unique ids <mac>_voltage, <mac>_frequency).
+    DeviceSensorDescription(
+        **quantity("voltage"), value_fn=_shared(lambda channel: channel.voltage)
+    ),
+    DeviceSensorDescription(
+        **quantity("frequency"), value_fn=_shared(lambda channel: channel.frequency)
+    ),
     DeviceSensorDescription(
         key="temperature",
         translation_key="device_temperature",

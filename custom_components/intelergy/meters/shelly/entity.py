@@ -13,6 +13,7 @@ from homeassistant.helpers.entity import EntityDescription
 
 from ...core.shelly.client import ChannelStatus
 from ...entity import IntelergyEntity
+from .const import CONF_GEN
 from .coordinator import ShellyCoordinator
 from .descriptions import (
     ChannelBinarySensorDescription,
@@ -22,12 +23,25 @@ from .descriptions import (
 )
 
 
+def outlet_number(gen: int, channel: int) -> int:
+    """An outlet's number as the device itself counts them.
+
+    Gen2+ number their ``switch:<id>`` components from 0, Gen1 their channels from
+    1 (``relays[0]`` is channel 1), as Home Assistant's own Shelly integration
+    names them ("Output 0", "channel 1"). A default name then never repeats the
+    number of a name given on the device ("Switch 1 name" is ``switch:1``).
+    """
+    return channel if gen >= 2 else channel + 1
+
+
 class ShellyChannelEntity(IntelergyEntity[ShellyCoordinator]):
     """An entity of one relay channel.
 
     On a single-channel device it is named after what it measures ("Power"); on a
     strip after its outlet: the name set on the device ("Lamp power"), else the
-    outlet's number ("Outlet 2 power").
+    outlet's number as the device counts them ("Outlet 2 power": ``switch:2`` of a
+    Gen2+ strip). On a strip an outlet's secondary values (``on_strip=False``:
+    voltage, current, power factor, frequency) are disabled by default.
     """
 
     _named_after_device = False
@@ -48,9 +62,15 @@ class ShellyChannelEntity(IntelergyEntity[ShellyCoordinator]):
         if multichannel:
             prefix = "named" if channel.name else "outlet"
             self._attr_translation_key = f"{prefix}_{description.translation_key}"
+            gen = int(coordinator.config_entry.data[CONF_GEN])
             self._attr_translation_placeholders = {
-                "channel": channel.name or str(channel.id + 1)
+                "channel": channel.name or str(outlet_number(gen, channel.id))
             }
+            if (
+                isinstance(description, ChannelSensorDescription)
+                and not description.on_strip
+            ):
+                self._attr_entity_registry_enabled_default = False
         elif self._named_after_device:
             self._attr_name = None
 

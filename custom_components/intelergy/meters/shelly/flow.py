@@ -24,9 +24,10 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
+from ...analytics.anomaly.flow import meter_section, meter_values
 from ...const import CONF_KIND, CONF_ROOM, KIND_SHELLY, LOGGER
 from ...core.shelly.client import StatusError
-from ...flow_helpers import ROOM_FIELD, whole_number, with_area
+from ...flow_helpers import ROOM_FIELD, KindOptionsFlow, whole_number, with_area
 from .const import (
     CONF_GEN,
     CONF_HOST,
@@ -357,4 +358,23 @@ class ShellyConfigFlow(ConfigFlow):
         return self.async_create_entry(
             title=identity.name,
             data={CONF_KIND: KIND_SHELLY, **with_area(self.hass, data, self._room)},
+        )
+
+
+# A Shelly's options: an anomaly monitor per outlet (analytics/anomaly/meter.py).
+OPTIONS_SCHEMA: Final = probatio.Schema(meter_section(collapsed=False))
+
+
+class ShellyOptionsFlow(KindOptionsFlow):
+    """A Shelly's options: its outlets' anomaly monitors."""
+
+    async def async_step_shelly(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The anomaly monitors: on or off, and their thresholds."""
+        return self._options_form(
+            step_id="shelly",
+            schema=OPTIONS_SCHEMA,
+            values=meter_values(self.config_entry.options),
+            user_input=user_input,
         )
