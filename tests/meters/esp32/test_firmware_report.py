@@ -75,3 +75,23 @@ async def test_a_report_before_the_first_reading_is_kept(
     assert state_of(hass, "sensor", "firmware_update") == "none"
     await link.publish("state", {"timestamp": now + 5, "power": 6.0, "energy": 1.0})
     assert state_of(hass, "sensor", "firmware_update") == "none"
+
+
+async def test_an_outcome_this_contract_does_not_name_reads_other(
+    hass: HomeAssistant, link: Link
+) -> None:
+    """The sensor is an enum with translated states; a newer firmware's token is "other"."""
+    await set_up(link)
+    now = dt_util.utcnow().timestamp()
+    await link.publish("state", {"timestamp": now, "power": 5.0, "energy": 1.0})
+    await link.publish("ota", {"version": "0.3.0", "result": "quarantined"})
+    assert state_of(hass, "sensor", "firmware_update") == "other"
+    entity_id = next(
+        s.entity_id
+        for s in hass.states.async_all("sensor")
+        if s.entity_id.endswith("firmware_update")
+    )
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert "other" in state.attributes["options"]
+    assert "bad_signature" in state.attributes["options"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from homeassistant.components.sensor import (
+    SensorDeviceClass,
     SensorEntityDescription,
     SensorStateClass,
 )
@@ -13,6 +15,7 @@ from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.components.switch.const import SwitchDeviceClass
 from homeassistant.const import EntityCategory
 
+from ...core.esp32.ota import RESULTS
 from ...quantities import quantity
 from .coordinator import MeterData
 
@@ -60,11 +63,21 @@ SENSORS["dropped"] = MeterSensorDescription(
 )
 
 # The last signed update's outcome (…/ota): created when a meter first reports it.
+# A token a newer firmware reports and this contract does not name is "other".
+FIRMWARE_RESULTS: Final = (*sorted(RESULTS), "other")
 SENSORS["firmware_update"] = MeterSensorDescription(
     key="firmware_update",
     translation_key="firmware_update",
+    device_class=SensorDeviceClass.ENUM,
+    options=list(FIRMWARE_RESULTS),
     entity_category=EntityCategory.DIAGNOSTIC,
-    value_fn=lambda data: None if data.ota is None else data.ota.result,
+    value_fn=lambda data: (
+        None
+        if data.ota is None
+        else data.ota.result
+        if data.ota.known_result
+        else "other"
+    ),
 )
 
 
