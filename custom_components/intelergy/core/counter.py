@@ -61,8 +61,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-import math
 from typing import Any, Final
+
+from .numbers import finite_number
 
 CONFIRM_SECONDS: Final = 300.0
 # A high reading is confirmed as a new track only after this many readings on it.
@@ -176,7 +177,7 @@ class _Held:
         if not isinstance(data, Mapping) or not isinstance(data.get("low"), bool):
             return None
         numbers = [
-            _number(data.get(key))
+            finite_number(data.get(key))
             for key in ("first", "first_at", "latest", "latest_at", "progress")
         ]
         count = data.get("count")
@@ -255,8 +256,8 @@ class EnergyTotalizer:
             self._restore(stored)
 
     def _restore(self, stored: Mapping[str, Any]) -> None:
-        self.uptime = _number(stored.get("uptime"))
-        self.seen_at = _number(stored.get("seen_at"))
+        self.uptime = finite_number(stored.get("uptime"))
+        self.seen_at = finite_number(stored.get("seen_at"))
         boot = stored.get("boot")
         self.boot = (
             boot if isinstance(boot, int) and not isinstance(boot, bool) else None
@@ -270,17 +271,17 @@ class EnergyTotalizer:
         for key, value in (channels if isinstance(channels, Mapping) else {}).items():
             try:
                 # "offset_wh"/"counter_wh": the names of the first development builds.
-                offset = _number(value.get("offset", value.get("offset_wh")))
-                counter = _number(value.get("counter", value.get("counter_wh")))
+                offset = finite_number(value.get("offset", value.get("offset_wh")))
+                counter = finite_number(value.get("counter", value.get("counter_wh")))
                 if offset is None or counter is None:
                     continue
                 self._channels[int(key)] = _Channel(
                     offset,
                     counter,
-                    _number(value.get("at")),
+                    finite_number(value.get("at")),
                     _Held.from_dict(value.get("held")),
-                    _number(value.get("prev")),
-                    _number(value.get("prev_at")),
+                    finite_number(value.get("prev")),
+                    finite_number(value.get("prev_at")),
                 )
             except AttributeError, TypeError, ValueError:
                 continue  # an unreadable channel starts again from its counter
@@ -332,7 +333,7 @@ class EnergyTotalizer:
     ) -> TotalizerUpdate:
         """Take one reading; ``now`` is the receiver's wall time in seconds."""
         result = TotalizerUpdate()
-        uptime = _number(uptime)
+        uptime = finite_number(uptime)
         if uptime is not None and uptime < 0:
             uptime = None
         restarted = self.restarted(now, uptime, boot)
@@ -350,7 +351,7 @@ class EnergyTotalizer:
             self.boot = boot
             result.changed = True
         for channel, counter in counters.items():
-            if (value := _number(counter)) is not None and value >= 0:
+            if (value := finite_number(counter)) is not None and value >= 0:
                 self._take(
                     channel,
                     value,
@@ -683,17 +684,6 @@ class EnergyTotalizer:
             "max_power_w": self.spec.max_power_w,
             **self.as_dict(),
         }
-
-
-def _number(value: Any) -> float | None:
-    """A finite float from ``value`` (an int too large for a float too), else ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _or(value: float | None, default: float) -> float:

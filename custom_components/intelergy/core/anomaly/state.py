@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, fields
-import math
 from typing import Any, Final
 
+from ..numbers import finite_number
 from .model import KINDS, Anomaly, AnomalyKind, DetectorConfig
 from .rules import Days, Episodes, Hold, Run, Runs
 from .stats import Baseline, Energy
@@ -120,13 +120,7 @@ class State:
 
 def _num(value: object) -> float:
     """A stored finite number; anything else is a ``TypeError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(value)
-    try:
-        number = float(value)
-    except OverflowError:  # an int too large for a float
-        raise TypeError(value) from None
-    if not math.isfinite(number):
+    if (number := finite_number(value)) is None:
         raise TypeError(value)
     return number
 

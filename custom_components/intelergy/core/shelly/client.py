@@ -53,7 +53,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-import math
 import re
 from typing import Any, Final
 
@@ -65,6 +64,8 @@ from aioshelly.exceptions import (
     ShellyError,
 )
 from yarl import URL
+
+from ..numbers import finite_number
 
 WATT_MINUTES_PER_WH: Final = 60.0
 # Gen2+ switch errors that mean "cut off: too much load".
@@ -104,22 +105,8 @@ class DeviceStatus:
     uptime: int | None  # seconds since the device booted
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or ``None`` for absent / non-numeric / NaN / infinite values.
-
-    An integer too large for a float (JSON integers have no size limit) is ``None``.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _integer(value: Any) -> int | None:
-    number = _number(value)
+    number = finite_number(value)
     return None if number is None else int(number)
 
 
@@ -167,14 +154,14 @@ def parse_gen1(status: Mapping[str, Any], settings: Mapping[str, Any]) -> Device
         if not isinstance(meter, Mapping):
             meter = {}
         valid = meter.get("is_valid", True) is True
-        total = _number(meter.get("total")) if valid else None
+        total = finite_number(meter.get("total")) if valid else None
         named = relay_settings[index] if index < len(relay_settings) else {}
         channels.append(
             ChannelStatus(
                 id=index,
                 name=_name(named.get("name")) if isinstance(named, Mapping) else None,
                 output=relay["ison"],
-                power=_number(meter.get("power")) if valid else None,
+                power=finite_number(meter.get("power")) if valid else None,
                 energy_wh=None if total is None else total / WATT_MINUTES_PER_WH,
                 overpower=relay.get("overpower") is True,
             )
@@ -185,7 +172,7 @@ def parse_gen1(status: Mapping[str, Any], settings: Mapping[str, Any]) -> Device
     wifi = status.get("wifi_sta")
     return DeviceStatus(
         channels=tuple(channels),
-        temperature=_number(temperature),
+        temperature=finite_number(temperature),
         overtemperature=status.get("overtemperature") is True,
         rssi=_integer(wifi.get("rssi")) if isinstance(wifi, Mapping) else None,
         uptime=_integer(status.get("uptime")),
@@ -224,7 +211,7 @@ def parse_rpc(status: Mapping[str, Any], config: Mapping[str, Any]) -> DeviceSta
         errors = _errors(switch.get("errors"))
         overtemperature = overtemperature or "overtemp" in errors
         if isinstance(temp := switch.get("temperature"), Mapping) and (
-            (celsius := _number(temp.get("tC"))) is not None
+            (celsius := finite_number(temp.get("tC"))) is not None
         ):
             temperatures.append(celsius)
         switch_config = config.get(f"switch:{switch_id}")
@@ -235,14 +222,14 @@ def parse_rpc(status: Mapping[str, Any], config: Mapping[str, Any]) -> DeviceSta
                 if isinstance(switch_config, Mapping)
                 else None,
                 output=switch["output"],
-                power=_number(switch.get("apower")),
-                energy_wh=_number(aenergy.get("total"))
+                power=finite_number(switch.get("apower")),
+                energy_wh=finite_number(aenergy.get("total"))
                 if isinstance(aenergy, Mapping)
                 else None,
-                voltage=_number(switch.get("voltage")),
-                current=_number(switch.get("current")),
-                power_factor=_number(switch.get("pf")),
-                frequency=_number(switch.get("freq")),
+                voltage=finite_number(switch.get("voltage")),
+                current=finite_number(switch.get("current")),
+                power_factor=finite_number(switch.get("pf")),
+                frequency=finite_number(switch.get("freq")),
                 overpower=bool(errors & OVERPOWER_ERRORS),
             )
         )
