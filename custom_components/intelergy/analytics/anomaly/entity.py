@@ -64,7 +64,7 @@ class MonitorEntity(Entity):
         ``device`` when given (the monitored sensor's device, as HA's helpers
         attach to their source's device), else on the device ``info`` describes
         (a meter's, or one of the monitor's own). Named after its stream's label
-        when it has one: a strip outlet's name, or its number when only digits.
+        when it has one: a strip outlet's, as its own entities are named.
         """
         self.monitor = monitor
         self.entity_description = description
@@ -73,12 +73,12 @@ class MonitorEntity(Entity):
             self.device_entry = device
         else:
             self._attr_device_info = info
-        if (label := monitor.label) is not None:
+        if monitor.label is not None:
             # A strip's outlet, named as its other entities: by the name set on
             # the device ("Lamp anomaly"), else by its number ("Outlet 2 anomaly").
-            variant = "outlet" if label.isdigit() else "named"
+            variant, name = monitor.label
             self._attr_translation_key = f"{variant}_{description.translation_key}"
-            self._attr_translation_placeholders = {"channel": label}
+            self._attr_translation_placeholders = {"channel": name}
 
     async def async_added_to_hass(self) -> None:
         """Refresh after every reading."""

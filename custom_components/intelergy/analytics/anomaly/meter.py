@@ -71,7 +71,9 @@ class Stream:
     events name; ``values``: the present power, voltage and current (``None``
     for what the meter does not report, all ``None`` while it is unavailable);
     ``energy``: its energy counter (kWh) for the daily check; ``label``: names
-    the entities on a device with several streams (a strip's outlet).
+    the entities on a device with several streams (a strip's outlet), as its
+    own entities are: (translation variant, placeholder), ``("named", "Lamp")``
+    or ``("outlet", "2")``.
     """
 
     key: str
@@ -79,7 +81,7 @@ class Stream:
     power_unique_id: str
     values: Callable[[], Values]
     energy: Callable[[], float | None] = _no_energy
-    label: str | None = None
+    label: tuple[str, str] | None = None
 
     @classmethod
     def whole_meter(
@@ -182,6 +184,18 @@ class MeterMonitors:
             monitor.async_stop()
         if self.store is not None:
             await self.store.async_save()
+
+
+class MonitoredMeter:
+    """Runtime data of a meter with built-in monitors (its ``monitors`` field)."""
+
+    __slots__ = ()
+    monitors: MeterMonitors
+
+    @property
+    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
+        """The meter's monitors, one per power stream (none while switched off)."""
+        return self.monitors.anomaly_monitors
 
 
 def meter_settings(options: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -117,7 +117,7 @@ class AnomalyMonitor(ABC):
         save: Callable[[], None],
         *,
         unique_id_prefix: str,
-        label: str | None = None,
+        label: tuple[str, str] | None = None,
     ) -> None:
         """Restore the detector's learned state (no relearning after a restart).
 

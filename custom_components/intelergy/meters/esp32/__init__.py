@@ -15,8 +15,11 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ...analytics.anomaly.meter import MeterMonitors, async_setup_meter_monitors
-from ...analytics.anomaly.monitor import AnomalyMonitor
+from ...analytics.anomaly.meter import (
+    MeterMonitors,
+    MonitoredMeter,
+    async_setup_meter_monitors,
+)
 from ...const import DOMAIN, KIND_ESP32
 from ...core.esp32.client import valid_device_id
 from ...entity import async_register_device, room_of
@@ -51,7 +54,7 @@ def device_info(hass: HomeAssistant, entry: IntelergyConfigEntry) -> DeviceInfo:
 
 
 @dataclass(slots=True)
-class Esp32Source:
+class Esp32Source(MonitoredMeter):
     """Runtime data of a meter entry: sensors for the fields it reported, its relays."""
 
     coordinator: Esp32Coordinator
@@ -67,11 +70,6 @@ class Esp32Source:
     def platforms(self) -> Sequence[Platform]:
         """Sensors, relay switches and the anomaly monitor's problem flag."""
         return PLATFORMS
-
-    @property
-    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
-        """The meter's anomaly monitor (unless switched off)."""
-        return self.monitors.anomaly_monitors
 
     def entities(self, platform: Platform) -> Sequence[Entity]:
         """The entities known so far (more are added as the meter reports them)."""

@@ -11,8 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from ...analytics.anomaly.meter import MeterMonitors, async_setup_meter_monitors
-from ...analytics.anomaly.monitor import AnomalyMonitor
+from ...analytics.anomaly.meter import (
+    MeterMonitors,
+    MonitoredMeter,
+    async_setup_meter_monitors,
+)
 from ...const import DOMAIN, KIND_PZEM
 from ...entity import async_register_device, room_of
 from ...models import EntryKind, IntelergyConfigEntry
@@ -45,7 +48,7 @@ def device_info(hass: HomeAssistant, entry: IntelergyConfigEntry) -> DeviceInfo:
 
 
 @dataclass(slots=True)
-class PzemSource:
+class PzemSource(MonitoredMeter):
     """Runtime data of a PZEM entry."""
 
     coordinator: PzemCoordinator
@@ -56,11 +59,6 @@ class PzemSource:
     def platforms(self) -> Sequence[Platform]:
         """Sensors and the power alarm."""
         return PLATFORMS
-
-    @property
-    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
-        """The meter's anomaly monitor (unless switched off)."""
-        return self.monitors.anomaly_monitors
 
     def entities(self, platform: Platform) -> Sequence[Entity]:
         """Voltage, current, power, energy, frequency, power factor; the alarm.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any, Final
 
 from aioshelly.exceptions import ShellyError
@@ -13,8 +14,11 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from ...analytics.anomaly.meter import MeterMonitors, async_setup_meter_monitors
-from ...analytics.anomaly.monitor import AnomalyMonitor
+from ...analytics.anomaly.meter import (
+    MeterMonitors,
+    MonitoredMeter,
+    async_setup_meter_monitors,
+)
 from ...const import DOMAIN, KIND_SHELLY
 from ...entity import async_register_device, room_of
 from ...models import EntryKind, IntelergyConfigEntry
@@ -42,7 +46,7 @@ from .entity import (
     ShellyDeviceBinarySensor,
     ShellyDeviceSensor,
     ShellySwitch,
-    outlet_number,
+    outlet_label,
 )
 from .flow import ShellyConfigFlow, ShellyOptionsFlow
 
@@ -90,7 +94,7 @@ def device_info(
 
 
 @dataclass(slots=True)
-class ShellySource:
+class ShellySource(MonitoredMeter):
     """Runtime data of a Shelly entry."""
 
     coordinator: ShellyCoordinator
@@ -101,11 +105,6 @@ class ShellySource:
     def platforms(self) -> Sequence[Platform]:
         """Switches, sensors and problem flags."""
         return PLATFORMS
-
-    @property
-    def anomaly_monitors(self) -> Sequence[AnomalyMonitor]:
-        """An anomaly monitor per outlet reporting its power (unless switched off)."""
-        return self.monitors.anomaly_monitors
 
     def entities(self, platform: Platform) -> Sequence[Entity]:
         """Entities for the values the device reports."""
@@ -235,9 +234,7 @@ async def async_setup_source(
         hass,
         entry,
         info,
-        coordinator.anomaly_streams(
-            lambda outlet: outlet.name or str(outlet_number(gen, outlet.id))
-        ),
+        coordinator.anomaly_streams(partial(outlet_label, gen)),
         coordinator.async_add_listener,
     )
     return ShellySource(coordinator, info, monitors)

@@ -281,11 +281,14 @@ class ShellyCoordinator(MeteredCoordinator[ShellyData]):
         self.totalizer.spec = counter_spec(self.backend.identity.model)
         return self._accept(status)
 
-    def anomaly_streams(self, label: Callable[[ChannelStatus], str]) -> list[Stream]:
+    def anomaly_streams(
+        self, label: Callable[[ChannelStatus], tuple[str, str]]
+    ) -> list[Stream]:
         """A stream per outlet reporting its power: each gets an anomaly monitor.
 
         Keyed, and its entities' unique ids prefixed, like the outlet's own
-        (``<mac>_<outlet>``); on a strip named ``label(outlet)`` ("Lamp").
+        (``<mac>_<outlet>``); on a strip named as ``label(outlet)`` says (the
+        outlet's own entities' translation variant and name).
         """
         mac = str(self.config_entry.unique_id).replace(":", "")
         channels = self.data.status.channels

@@ -34,6 +34,17 @@ def outlet_number(gen: int, channel: int) -> int:
     return channel if gen >= 2 else channel + 1
 
 
+def outlet_label(gen: int, channel: ChannelStatus) -> tuple[str, str]:
+    """How a strip's outlet names its entities: (translation variant, placeholder).
+
+    ``("named", "Lamp")`` for a name set on the device, else ``("outlet", "2")``
+    with the outlet's number as the device counts it.
+    """
+    if channel.name:
+        return "named", channel.name
+    return "outlet", str(outlet_number(gen, channel.id))
+
+
 class ShellyChannelEntity(IntelergyEntity[ShellyCoordinator]):
     """An entity of one relay channel.
 
@@ -60,12 +71,10 @@ class ShellyChannelEntity(IntelergyEntity[ShellyCoordinator]):
         super().__init__(coordinator, description, device_info, f"{mac}_{channel.id}")
         self._channel_id = channel.id
         if multichannel:
-            prefix = "named" if channel.name else "outlet"
-            self._attr_translation_key = f"{prefix}_{description.translation_key}"
             gen = int(coordinator.config_entry.data[CONF_GEN])
-            self._attr_translation_placeholders = {
-                "channel": channel.name or str(outlet_number(gen, channel.id))
-            }
+            variant, name = outlet_label(gen, channel)
+            self._attr_translation_key = f"{variant}_{description.translation_key}"
+            self._attr_translation_placeholders = {"channel": name}
             if (
                 isinstance(description, ChannelSensorDescription)
                 and not description.on_strip
