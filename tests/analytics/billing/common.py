@@ -92,15 +92,9 @@ def usage_rows(
     return rows
 
 
-async def import_rows(
-    hass: HomeAssistant,
-    entity_id: str,
-    rows: Iterable[tuple[datetime, float, float]],
-    *,
-    unit: str = "kWh",
-) -> None:
-    """Hourly statistics of ``entity_id`` as the recorder keeps a sensor's."""
-    metadata = StatisticMetaData(
+def energy_metadata(entity_id: str, unit: str = "kWh") -> StatisticMetaData:
+    """The recorder's statistics metadata of an energy sensor ``entity_id``."""
+    return StatisticMetaData(
         mean_type=StatisticMeanType.NONE,
         has_sum=True,
         name=None,
@@ -109,9 +103,19 @@ async def import_rows(
         unit_class="energy",
         unit_of_measurement=unit,
     )
+
+
+async def import_rows(
+    hass: HomeAssistant,
+    entity_id: str,
+    rows: Iterable[tuple[datetime, float, float]],
+    *,
+    unit: str = "kWh",
+) -> None:
+    """Hourly statistics of ``entity_id`` as the recorder keeps a sensor's."""
     async_import_statistics(
         hass,
-        metadata,
+        energy_metadata(entity_id, unit),
         [
             StatisticData(start=start, state=state, sum=total)
             for start, state, total in rows

@@ -19,8 +19,6 @@ from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.db_schema import StatisticsShortTerm
 from homeassistant.components.recorder.models import (
     StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
@@ -36,6 +34,7 @@ from .common import (
     HOUR,
     billing_entry,
     call,
+    energy_metadata,
     energy_sensor,
     import_rows,
     setup_integration,
@@ -67,15 +66,6 @@ async def household(
             when += HOUR
         await import_rows(hass, entity_id, rows)
         # The hour in progress: 5-minute rows only, as before its compile.
-        metadata = StatisticMetaData(
-            mean_type=StatisticMeanType.NONE,
-            has_sum=True,
-            name=None,
-            source="recorder",
-            statistic_id=entity_id,
-            unit_class="energy",
-            unit_of_measurement="kWh",
-        )
         five = [
             StatisticData(
                 start=last_hour + timedelta(minutes=m),
@@ -84,7 +74,9 @@ async def household(
             )
             for m in range(0, (now.minute // 5) * 5 - 4, 5)
         ]
-        get_instance(hass).async_import_statistics(metadata, five, StatisticsShortTerm)
+        get_instance(hass).async_import_statistics(
+            energy_metadata(entity_id), five, StatisticsShortTerm
+        )
         await async_wait_recording_done(hass)
     await setup_integration(hass, billing_entry(hass, list(SENSORS), FLAT))
 

@@ -25,7 +25,7 @@ from custom_components.intelergy.analytics.billing import statistics
 from custom_components.intelergy.core.ledger import energy_between
 from tests.recorder import auto_enable_custom_integrations  # noqa: F401
 
-from .common import HOUR, import_rows, usage_rows
+from .common import HOUR, energy_metadata, import_rows, usage_rows
 
 START = datetime(2026, 9, 1, tzinfo=UTC)
 NOW = datetime(2026, 9, 8, 0, 20, tzinfo=UTC)
@@ -122,15 +122,7 @@ async def test_where_the_statistics_start(
     ) == (START + 30 * HOUR)
     assert await statistics.async_first_statistics(hass, ["sensor.none"]) is None
     # A sensor new this hour has 5-minute rows only: its hour.
-    metadata = StatisticMetaData(
-        mean_type=StatisticMeanType.NONE,
-        has_sum=True,
-        name=None,
-        source="recorder",
-        statistic_id="sensor.new",
-        unit_class="energy",
-        unit_of_measurement="kWh",
-    )
+    metadata = energy_metadata("sensor.new")
     from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
         StatisticsShortTerm,
     )
@@ -179,15 +171,7 @@ async def test_recent_sums_come_from_five_minute_rows(
     freezer.move_to(NOW)
     last_hour = NOW.replace(minute=0) - HOUR
     await import_rows(hass, "sensor.a", usage_rows(last_hour - 3 * HOUR, [1.0] * 4))
-    metadata = StatisticMetaData(
-        mean_type=StatisticMeanType.NONE,
-        has_sum=True,
-        name=None,
-        source="recorder",
-        statistic_id="sensor.a",
-        unit_class="energy",
-        unit_of_measurement="kWh",
-    )
+    metadata = energy_metadata("sensor.a")
     from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
         StatisticsShortTerm,
     )

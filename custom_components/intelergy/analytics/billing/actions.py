@@ -337,13 +337,18 @@ def _ready(hass: HomeAssistant) -> None:
         raise _error(translation_key="billing_no_recorder")
 
 
+def _billed(call: ServiceCall) -> tuple[ConfigEntry[Any], Household, list[str]]:
+    """The call's billing entry, its household and the sensors it targets."""
+    _ready(call.hass)
+    entry = _entry(call.hass, call)
+    house = _household(entry)
+    return entry, house, _targets(call.hass, call, house.entities)
+
+
 async def _async_calculate_bill(call: ServiceCall) -> ServiceResponse:
     """A period's bill from the statistics."""
     hass = call.hass
-    _ready(hass)
-    entry = _entry(hass, call)
-    house = _household(entry)
-    entity_ids = _targets(hass, call, house.entities)
+    entry, house, entity_ids = _billed(call)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
     start, end = _period(call, house.tariff, now, tz)
     with _reading():
@@ -363,10 +368,7 @@ async def _async_calculate_bill(call: ServiceCall) -> ServiceResponse:
 async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
     """The current cycle's projected energy and bill."""
     hass = call.hass
-    _ready(hass)
-    entry = _entry(hass, call)
-    house = _household(entry)
-    entity_ids = _targets(hass, call, house.entities)
+    entry, house, entity_ids = _billed(call)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
     methods = (
         [Method(call.data[ATTR_METHOD])] if ATTR_METHOD in call.data else list(Method)
