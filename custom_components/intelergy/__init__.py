@@ -7,6 +7,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_KIND, DOMAIN
+from .dashboard import async_setup_dashboard
 from .kinds import ENTRY_KINDS
 from .models import IntelergyConfigEntry
 from .services import async_setup_services
@@ -16,8 +17,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions and its dashboard's command and module."""
     async_setup_services(hass)
+    await async_setup_dashboard(hass)
     return True
 
 

@@ -21,7 +21,7 @@ tariff; it may be left out when there is one billing entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -41,12 +41,11 @@ from homeassistant.helpers.target import (
     TargetSelection,
     async_extract_referenced_entity_ids,
 )
-from homeassistant.util import dt as dt_util, slugify
+from homeassistant.util import dt as dt_util
 import probatio
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...const import CONF_KIND, DOMAIN, KIND_BILLING
-from ...core.invoice import render_invoice, sensor_lines
 from ...core.ledger import Charges, Statement, boundary, cycle_bounds, share_by_energy
 from ...core.prediction import Method
 from ...core.tariff import Cycle, Tariff, TariffError, local_midnight
@@ -60,7 +59,13 @@ from .household import (
     is_energy_total,
     meters as describe,
 )
-from .invoices import LINK_VALID, invoice_folder, signed_url, write_invoice
+from .invoices import (
+    LINK_VALID,
+    async_invoice,
+    invoice_folder,
+    signed_url,
+    write_invoice,
+)
 from .statistics import Period, async_first_statistics, recorder_loaded
 
 SERVICE_CALCULATE_BILL: Final = "calculate_bill"
@@ -548,55 +553,21 @@ async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
     with _reading():
         cycle = await _invoice_cycle(hass, call, house, now, tz)
-        start, end = cycle.bounds(tz)
-        statement = await async_statement(
-            hass, house.tariff, house.entities, start=start, end=end, now=now, tz=tz
-        )
-    if not statement.parts:  # the cycle starts at 00:30 in a half-hour zone
+        invoice = await async_invoice(hass, entry.title, house, cycle, now=now, tz=tz)
+    if invoice is None:  # the cycle starts at 00:30 in a half-hour zone
         raise _error(
             translation_key="billing_period_in_future",
             placeholders={"period": cycle.label},
         )
-    priced = statement.parts[0]
+    priced = invoice.priced
     bill = priced.bill
-    found = describe(hass, house.entities)
-    labels = _labels(found)
-    lines = sensor_lines(
-        bill,
-        {
-            labels[meter.entity_id]: Decimal(
-                repr(round(priced.sensor_kwh.get(meter.entity_id, 0.0), 3))
-            )
-            for meter in found
-        },
-    )
-    notes = []
-    if priced.part.partial:
-        notes.append(
-            f"Statistics start on "
-            f"{dt_util.as_local(priced.part.counted_from):%Y-%m-%d %H:%M}: "
-            "energy and the fixed charge are counted from then on."
-        )
-    if not priced.part.complete:
-        notes.append(
-            f"Cycle in progress: energy up to "
-            f"{dt_util.as_local(priced.part.end):%Y-%m-%d %H:%M}, "
-            "fixed charge for the days so far."
-        )
-    pdf = render_invoice(
-        bill,
-        title=f"Electricity bill {cycle.label}",
-        period=f"{cycle.start.isoformat()} to {cycle.last_day.isoformat()}",
-        household=entry.title,
-        lines=lines,
-        notes=notes,
-    )
-    stem = f"{slugify(entry.title) or 'household'}_{cycle.start.isoformat()}"
-    name = f"{stem}_{secrets.token_hex(6)}.pdf"
+    name = f"{invoice.stem}_{secrets.token_hex(6)}.pdf"
     url = signed_url(hass, name)  # first: no file without a way to serve it
     folder = invoice_folder(hass)
     try:
-        await hass.async_add_executor_job(write_invoice, folder, stem, name, pdf)
+        await hass.async_add_executor_job(
+            write_invoice, folder, invoice.stem, name, invoice.pdf
+        )
     except OSError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -615,18 +586,6 @@ async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
         "currency": bill.currency,
         "energy_kwh": round(float(bill.energy_kwh), 3),
         "total": _money(bill.total),
-    }
-
-
-def _labels(found: Iterable[Meter]) -> dict[str, str]:
-    """Invoice row labels: sensor names, the entity id added where names repeat."""
-    found = list(found)
-    names = [meter.name for meter in found]
-    return {
-        meter.entity_id: meter.name
-        if names.count(meter.name) == 1
-        else f"{meter.name} ({meter.entity_id})"
-        for meter in found
     }
 
 
