@@ -5,7 +5,12 @@ waits until HA answers, finishes onboarding (owner ``dev`` / ``dev-password``)
 or logs in, adds the Intelergy entries of the simulated devices through the
 config flow (an ELNET account, a Gen1 Shelly Plug S and a Gen4 Shelly Power
 Strip with a login; a device that is already set up aborts its flow as
-"already_configured"), and prints a few entities. Standard library only.
+"already_configured"), and prints a few entities. Then the demo, over HA's
+websocket API: a week of hourly statistics for the simulated devices' energy and
+power sensors (shapes: develop_history.py), the Energy dashboard's preferences,
+the "Intelergy" dashboard (the custom:intelergy strategy) as the user's default
+panel and first in the sidebar, and a "Demo phone" registered with mobile_app
+whose pushes go to simulators/phone.py. Standard library only.
 
     .venv/bin/python scripts/develop_bootstrap.py --url http://127.0.0.1:8123
 """
@@ -13,14 +18,22 @@ Strip with a login; a device that is already set up aborts its flow as
 from __future__ import annotations
 
 import argparse
+import base64
+from datetime import UTC, datetime, timedelta
 import json
 import os
+from pathlib import Path
+import socket
+import struct
 import sys
 import time
 from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+from zoneinfo import ZoneInfo
+
+import develop_history as history
 
 USER = {
     "name": "Developer",
@@ -478,6 +491,675 @@ def show_entities(ha: HomeAssistant, timeout: float) -> None:
         print(f"  {state['entity_id']} = {state['state']} {unit}".rstrip())
 
 
+class WebSocket:
+    """HA's websocket API over a plain socket (RFC 6455, text frames, no extensions)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        """Connect to ``url``'s /api/websocket and authenticate with ``token``."""
+        parts = urllib.parse.urlsplit(url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.sock = socket.create_connection((host, port), timeout=120)
+        self.buffer = b""
+        self.next_id = 0
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET /api/websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise BootstrapError(f"websocket upgrade refused: {head[:200]!r}")
+        self._receive()  # auth_required
+        self._send({"type": "auth", "access_token": token})
+        if (answer := self._receive()).get("type") != "auth_ok":
+            raise BootstrapError(f"websocket auth: {answer}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.sock.close()
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise BootstrapError("websocket closed by Home Assistant")
+        self.buffer += chunk
+
+    def _take(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            self._fill()
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def _frame(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        size = len(payload)
+        if size < 126:
+            header = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
+        elif size < 65536:
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
+        key = int.from_bytes(mask * (size // 4 + 1))
+        masked = int.from_bytes(payload.ljust(len(mask) * (size // 4 + 1), b"\0")) ^ key
+        body = masked.to_bytes(len(mask) * (size // 4 + 1))[:size]
+        self.sock.sendall(header + mask + body)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        self._frame(0x1, json.dumps(message).encode())
+
+    def _receive(self) -> dict[str, Any]:
+        message = b""
+        while True:
+            first, second = self._take(2)
+            size = second & 0x7F
+            if size == 126:
+                (size,) = struct.unpack("!H", self._take(2))
+            elif size == 127:
+                (size,) = struct.unpack("!Q", self._take(8))
+            payload = self._take(size)
+            opcode = first & 0x0F
+            if opcode == 0x8:
+                raise BootstrapError(f"websocket closed: {payload[2:]!r}")
+            if opcode == 0x9:
+                self._frame(0xA, payload)
+                continue
+            if opcode in (0x0, 0x1, 0x2):
+                message += payload
+                if first & 0x80:
+                    return dict(json.loads(message))
+
+    def command(self, kind: str, **fields: Any) -> Any:
+        """Send command ``kind``; its result, or BootstrapError with HA's error."""
+        self.next_id += 1
+        self._send({"id": self.next_id, "type": kind, **fields})
+        while True:
+            answer = self._receive()
+            if answer.get("id") == self.next_id and answer.get("type") == "result":
+                if not answer.get("success"):
+                    raise CommandError(kind, answer.get("error") or {})
+                return answer.get("result")
+
+
+class CommandError(BootstrapError):
+    """A websocket command HA refused; ``code`` is HA's error code."""
+
+    def __init__(self, kind: str, error: dict[str, Any]) -> None:
+        """Keep HA's error code and message."""
+        super().__init__(f"{kind}: {error.get('code')}: {error.get('message')}")
+        self.code = error.get("code")
+
+
+# -- the demo: a week of history -----------------------------------------------------
+
+
+def metered_sensors(ha: HomeAssistant) -> list[dict[str, Any]]:
+    """The simulated devices' Intelergy energy and power sensors with statistics.
+
+    Each with the series it shows (develop_history.series_for); anomaly baselines
+    and bill sensors are not devices' and are left out.
+    """
+    ours = intelergy_entities(ha)
+    found = []
+    for state in ha.call("GET", "/api/states"):
+        attributes = state["attributes"]
+        entity_id = state["entity_id"]
+        if (
+            entity_id not in ours
+            or not entity_id.startswith("sensor.")
+            or "baseline" in entity_id
+            or attributes.get("device_class") not in ("energy", "power")
+            or attributes.get("state_class") not in ("measurement", "total_increasing")
+        ):
+            continue
+        series = history.series_for(entity_id, attributes.get("friendly_name", ""))
+        if series is not None:
+            found.append({**state, "series": series})
+    return sorted(found, key=lambda s: s["entity_id"])
+
+
+def first_rows(
+    ws: WebSocket, ids: list[str], start: datetime, now: datetime
+) -> tuple[dict[str, datetime], set[str]]:
+    """Per statistic, HA's first row (hourly or 5-minute) since ``start``.
+
+    And the statistics that have rows from before ``start``.
+    """
+    first: dict[str, datetime] = {}
+    for period in ("hour", "5minute"):
+        found = ws.command(
+            "recorder/statistics_during_period",
+            start_time=start.isoformat(),
+            end_time=now.isoformat(),
+            statistic_ids=ids,
+            period=period,
+            types=["mean", "sum"],
+        )
+        for statistic_id, rows in found.items():
+            if rows:
+                when = datetime.fromtimestamp(rows[0]["start"] / 1000, UTC)
+                first[statistic_id] = min(first.get(statistic_id, when), when)
+    older = ws.command(
+        "recorder/statistics_during_period",
+        start_time="2000-01-01T00:00:00+00:00",
+        end_time=start.isoformat(),
+        statistic_ids=ids,
+        period="month",
+        types=["mean", "sum"],
+    )
+    return first, {statistic_id for statistic_id, rows in older.items() if rows}
+
+
+EXPECTED_SERIES = {
+    *(("energy", name) for name in (*history.DEVICES, "grid", "generator")),
+    *(("power", name) for name in (*history.DEVICES, "house")),
+}
+
+
+def wait_for_metered(ha: HomeAssistant, timeout: float) -> list[dict[str, Any]]:
+    """The metered sensors with a state, once every device's have one (or timeout).
+
+    An ESP32 meter's entities appear with its first MQTT message, a little after
+    the others.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        sensors = metered_sensors(ha)
+        known = [s for s in sensors if s["state"] not in ("unknown", "unavailable")]
+        shown = {(s["attributes"]["device_class"], s["series"]) for s in known}
+        if (len(known) == len(sensors) and shown >= EXPECTED_SERIES) or (
+            time.monotonic() > deadline
+        ):
+            return known
+        time.sleep(1)
+
+
+def import_history(ha: HomeAssistant, ws: WebSocket, days: int, config: Path) -> None:
+    """A week of hourly statistics before HA's own, through recorder/import_statistics.
+
+    Idempotent: only hours before the sensor's first statistics row (ours, from an
+    earlier run, included) are imported. Energy sums count from 0 at the week's
+    start; HA's own rows of the sensor are moved up by the week's energy once they
+    exist (``<config>/demo-history.json`` keeps what is pending; adjust_sums).
+    """
+    sensors = wait_for_metered(ha, timeout=90)
+    if not sensors:
+        print("bootstrap: history: no sensor with a state to back-fill")
+        return
+    now = datetime.now(UTC)
+    if now - history.hour_start(now) < timedelta(seconds=60):
+        # HA compiles the hour that just ended at hh:00:10; look after it.
+        time.sleep(61 - (now - history.hour_start(now)).total_seconds())
+        now = datetime.now(UTC)
+    start = history.hour_start(now) - timedelta(days=days)
+    ids = [s["entity_id"] for s in sensors]
+    first, older = first_rows(ws, ids, start, now)
+    tz = ZoneInfo(ha.call("GET", "/api/config")["time_zone"])
+    profile = history.week_profile(start, days * 24, tz)
+    imported: list[str] = []
+    for sensor in sensors:
+        entity_id = sensor["entity_id"]
+        hours = history.import_hours(
+            now, first.get(entity_id), has_older=entity_id in older, days=days
+        )
+        if not hours:
+            continue
+        powers = profile[sensor["series"]][: len(hours)]
+        unit = sensor["attributes"].get("unit_of_measurement")
+        if sensor["attributes"]["device_class"] == "energy":
+            if unit not in history.ENERGY_SCALE:
+                continue
+            scale = history.ENERGY_SCALE[unit]
+            rows = history.energy_rows(powers, float(sensor["state"]), scale=scale)
+            meta = {"has_sum": True, "mean_type": 0, "unit_class": "energy"}
+            what = f"{math_sum(powers):.2f} kWh"
+        else:
+            if unit not in history.POWER_SCALE:
+                continue
+            rows = history.power_rows(powers, scale=history.POWER_SCALE[unit])
+            meta = {"has_sum": False, "mean_type": 1, "unit_class": "power"}
+            what = f"mean {math_sum(powers) * 1000 / len(powers):.0f} W"
+        ws.command(
+            "recorder/import_statistics",
+            metadata={
+                **meta,
+                "name": None,
+                "source": "recorder",
+                "statistic_id": entity_id,
+                "unit_of_measurement": unit,
+            },
+            stats=[{**row, "start": row["start"].isoformat()} for row in rows],
+        )
+        if meta["has_sum"]:
+            pending_adjustment(
+                config,
+                entity_id,
+                {
+                    "from": (hours[-1] + timedelta(hours=1)).isoformat(),
+                    "adjustment": rows[-1]["sum"],
+                    "unit": unit,
+                },
+            )
+        imported.append(f"  {entity_id}: {len(rows)} hours, {what}")
+    if imported:
+        print(f"bootstrap: history: imported {days} days of hourly statistics")
+        print("\n".join(imported))
+    else:
+        print("bootstrap: history: already there (nothing imported)")
+    adjust_sums(ws, config)
+
+
+def _history_file(config: Path) -> tuple[Path, dict[str, Any]]:
+    path = config / "demo-history.json"
+    try:
+        return path, dict(json.loads(path.read_text()))
+    except OSError, ValueError:
+        return path, {}
+
+
+def pending_adjustment(config: Path, entity_id: str, entry: dict[str, Any]) -> None:
+    """Remember that HA's own rows of ``entity_id`` are to be moved up, once."""
+    path, saved = _history_file(config)
+    saved.setdefault("pending", {})[entity_id] = entry
+    path.write_text(json.dumps(saved, indent=2))
+
+
+def adjust_sums(ws: WebSocket, config: Path) -> int:
+    """Move HA's own rows up by the imported week, where they exist now: once each.
+
+    Returns how many statistics still wait for HA's first 5-minute row.
+    """
+    path, saved = _history_file(config)
+    pending: dict[str, dict[str, Any]] = saved.get("pending", {})
+    if not pending:
+        return 0
+    since = min(datetime.fromisoformat(e["from"]) for e in pending.values())
+    found = ws.command(
+        "recorder/statistics_during_period",
+        start_time=since.isoformat(),
+        statistic_ids=sorted(pending),
+        period="5minute",
+        types=["sum"],
+    )
+    first = {
+        statistic_id: datetime.fromtimestamp(rows[0]["start"] / 1000, UTC)
+        for statistic_id, rows in found.items()
+        if rows
+    }
+    for statistic_id in history.due_adjustments(pending, first):
+        entry = pending.pop(statistic_id)
+        ws.command(
+            "recorder/adjust_sum_statistics",
+            statistic_id=statistic_id,
+            start_time=entry["from"],
+            adjustment=entry["adjustment"],
+            adjustment_unit_of_measurement=entry["unit"],
+        )
+        saved.setdefault("adjusted", {})[statistic_id] = entry
+        path.write_text(json.dumps(saved, indent=2))
+        print(
+            f"history: {statistic_id}: Home Assistant's own statistics now continue "
+            f"the imported week (+{entry['adjustment']} {entry['unit']})",
+            flush=True,
+        )
+    return len(pending)
+
+
+def refresh_bills(ha: HomeAssistant) -> None:
+    """Have the bills read the continued statistics now, not at their next 5-minute run.
+
+    ``homeassistant.update_entity`` on a bill's money sensors refreshes its
+    coordinator (an ELNET account's cost sensors just poll the meter once more).
+    """
+    ours = intelergy_entities(ha)
+    money = sorted(
+        s["entity_id"]
+        for s in ha.call("GET", "/api/states")
+        if s["entity_id"] in ours and s["attributes"].get("device_class") == "monetary"
+    )
+    if money:
+        ha.call(
+            "POST", "/api/services/homeassistant/update_entity", {"entity_id": money}
+        )
+        print(f"history: {len(money)} cost sensors read the week again", flush=True)
+
+
+def finish_history(ha: HomeAssistant, config: Path, timeout: float) -> None:
+    """Wait for HA's first 5-minute statistics rows and adjust_sums (background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            log_in(ha)
+            ws = WebSocket(ha.url, ha.token or "")
+            try:
+                if adjust_sums(ws, config) == 0:
+                    refresh_bills(ha)
+                    return
+            finally:
+                ws.close()
+        except (OSError, BootstrapError, urllib.error.HTTPError) as err:
+            print(f"history: waiting for Home Assistant ({err})", flush=True)
+        time.sleep(15)
+    print("history: gave up waiting for Home Assistant's first statistics", flush=True)
+
+
+def math_sum(powers: list[history.HourPower]) -> float:
+    """The energy (kWh) of ``powers``."""
+    return sum(power.kwh for power in powers)
+
+
+# -- the demo: the Energy dashboard ---------------------------------------------------
+
+
+def elnet_rate(states: dict[str, dict[str, Any]], register: str) -> float | None:
+    """ELNET's rate (currency/kWh) of ``register`` ("grid" or "generator").
+
+    This month's cost over this month's energy, as the meter bills it (ELNET has
+    no rate entity); None if unknown.
+    """
+
+    def value(suffix: str) -> float | None:
+        found = next(
+            (s for e, s in states.items() if ELNET_MARK in e and e.endswith(suffix)),
+            None,
+        )
+        try:
+            return float(found["state"]) if found else None
+        except ValueError:
+            return None
+
+    cost = value(f"_{register}_cost_this_month")
+    energy = value(f"_{register}_energy_this_month")
+    if cost is None or not energy:
+        return None
+    return round(cost / energy, 2)
+
+
+def save_energy_prefs(ha: HomeAssistant, ws: WebSocket) -> None:
+    """The Energy dashboard's preferences, through energy/save_prefs.
+
+    ELNET's grid and generator registers as two grid connections priced at the
+    meter's rates, every metered device as an individual device. Merged into what
+    is there (a second run changes nothing; sources and devices added in the UI
+    stay).
+    """
+    ours = intelergy_entities(ha)
+    states = {
+        s["entity_id"]: s
+        for s in ha.call("GET", "/api/states")
+        if s["entity_id"] in ours
+    }
+    sensors = metered_sensors(ha)
+    energy = [s for s in sensors if s["attributes"]["device_class"] == "energy"]
+    power_of = {
+        s["series"]: s["entity_id"]
+        for s in sensors
+        if s["attributes"]["device_class"] == "power"
+    }
+    prefs = ws.command("energy/get_prefs") if _has_prefs(ws) else {}
+    sources = list(prefs.get("energy_sources") or [])
+    devices = list(prefs.get("device_consumption") or [])
+    have_sources = {s.get("stat_energy_from") for s in sources}
+    have_devices = {d["stat_consumption"] for d in devices}
+    changed = False
+    for register, name in (("grid", "Grid (EB)"), ("generator", "Generator (DG)")):
+        sensor = next((s for s in energy if s["series"] == register), None)
+        if sensor is None or sensor["entity_id"] in have_sources:
+            continue
+        sources.append(
+            {
+                "type": "grid",
+                "name": name,
+                "stat_energy_from": sensor["entity_id"],
+                "stat_energy_to": None,
+                "stat_cost": None,
+                "entity_energy_price": None,
+                "number_energy_price": elnet_rate(states, register),
+                "stat_compensation": None,
+                "entity_energy_price_export": None,
+                "number_energy_price_export": None,
+                "cost_adjustment_day": 0,
+            }
+        )
+        changed = True
+    for sensor in energy:
+        if sensor["series"] in ("grid", "generator", "house"):
+            continue
+        if sensor["entity_id"] in have_devices:
+            continue
+        device: dict[str, Any] = {
+            "stat_consumption": sensor["entity_id"],
+            "name": _device_name(sensor),
+        }
+        # Its power sensor: the twin entity id, else the one of the same series.
+        twin = sensor["entity_id"].removesuffix("_energy") + "_power"
+        power = twin if twin in states else power_of.get(sensor["series"])
+        if power is not None:
+            device["stat_rate"] = power
+        devices.append(device)
+        changed = True
+    if not changed:
+        print("bootstrap: energy dashboard: already set up")
+        return
+    ws.command("energy/save_prefs", energy_sources=sources, device_consumption=devices)
+    grid = [s for s in sources if s.get("type") == "grid"]
+    print(
+        f"bootstrap: energy dashboard: {len(grid)} grid connections "
+        f"({', '.join(f'{s.get("name")} at {s.get("number_energy_price")}' for s in grid)}"
+        f" a kWh), {len(devices)} individual devices"
+    )
+
+
+def _has_prefs(ws: WebSocket) -> bool:
+    """Whether the Energy dashboard has preferences yet (get_prefs errors if not)."""
+    try:
+        ws.command("energy/get_prefs")
+    except CommandError as err:
+        if err.code == "not_found":
+            return False
+        raise
+    return True
+
+
+def _device_name(sensor: dict[str, Any]) -> str:
+    """A device's name: "Living room strip TV energy" → "Living room strip TV"."""
+    name = str(sensor["attributes"].get("friendly_name") or sensor["entity_id"])
+    return name[: -len(" energy")] if name.lower().endswith(" energy") else name
+
+
+# -- the demo: the Intelergy dashboard, opened first ---------------------------------
+
+DASHBOARD = {
+    "url_path": "intelergy-home",
+    "title": "Intelergy",
+    "icon": "mdi:lightning-bolt-circle",
+    "show_in_sidebar": True,
+    "require_admin": False,
+    "mode": "storage",
+}
+DASHBOARD_CONFIG = {"strategy": {"type": "custom:intelergy"}}
+
+
+def create_dashboard(ws: WebSocket) -> None:
+    """The Intelergy dashboard, opened first.
+
+    Storage mode, the custom:intelergy strategy; the user's default panel and
+    first in the sidebar, where the frontend keeps them.
+    The frontend keeps the default panel in ``frontend/*_data`` key ``core``
+    (``default_panel``: the user's wins over the system's, which Settings →
+    Dashboards → Set as default writes) and the sidebar's order in the user's
+    key ``sidebar`` (``panelOrder``, ``hiddenPanels``). Idempotent; a dashboard
+    config already saved (perhaps edited) is kept.
+    """
+    url_path = DASHBOARD["url_path"]
+    dashboards = ws.command("lovelace/dashboards/list")
+    if not any(d.get("url_path") == url_path for d in dashboards):
+        ws.command("lovelace/dashboards/create", **DASHBOARD)
+        print(f"bootstrap: created the dashboard /{url_path}")
+    try:
+        ws.command("lovelace/config", url_path=url_path)
+    except CommandError as err:
+        if err.code != "config_not_found":
+            raise
+        ws.command("lovelace/config/save", url_path=url_path, config=DASHBOARD_CONFIG)
+        print("bootstrap: its config: the custom:intelergy strategy")
+    for scope in ("user", "system"):
+        core = ws.command(f"frontend/get_{scope}_data", key="core")["value"] or {}
+        if core.get("default_panel") != url_path:
+            ws.command(
+                f"frontend/set_{scope}_data",
+                key="core",
+                value={**core, "default_panel": url_path},
+            )
+            print(f"bootstrap: /{url_path} is the {scope}'s default panel")
+    sidebar = ws.command("frontend/get_user_data", key="sidebar")["value"] or {}
+    order = list(sidebar.get("panelOrder") or [])
+    if order[:1] != [url_path]:
+        ws.command(
+            "frontend/set_user_data",
+            key="sidebar",
+            value={
+                **sidebar,
+                "panelOrder": [url_path, *(p for p in order if p != url_path)],
+                "hiddenPanels": list(sidebar.get("hiddenPanels") or []),
+            },
+        )
+        print(f"bootstrap: /{url_path} is first in the sidebar")
+
+
+# -- the demo: a phone for the blueprint ---------------------------------------------
+
+PHONE = {
+    "device_id": "intelergy-demo-phone",
+    "app_id": "io.intelergy.demo_phone",
+    "app_name": "Intelergy demo phone",
+    "app_version": "1.0",
+    "device_name": "Demo phone",
+    "manufacturer": "Intelergy",
+    "model": "Simulated phone (simulators/phone.py)",
+    "os_name": "Android",
+    "os_version": "15",
+    "supports_encryption": False,
+}
+PHONE_TOKEN = "demo-phone-push-token"  # noqa: S105 (the simulator's, not a secret)
+
+
+def register_phone(ha: HomeAssistant, config: Path, phone_url: str) -> None:
+    """The demo phone through mobile_app's registration API, once.
+
+    Its webhook id goes to ``<config>/demo-phone.json`` for simulators/phone.py.
+    A registration whose entry is gone, or an entry without that file, is done
+    again; a moved push URL is updated through the app's webhook.
+    """
+    path = config / "demo-phone.json"
+    push_url = f"{phone_url.rstrip('/')}/push"
+    try:
+        saved = json.loads(path.read_text())
+    except OSError, ValueError:
+        saved = {}
+    entries = ha.call("GET", "/api/config/config_entries/entry?domain=mobile_app")
+    ours = [e for e in entries if e["entry_id"] == saved.get("entry_id")]
+    if ours:
+        if saved.get("push_url") != push_url:
+            ha.call(
+                "POST",
+                f"/api/webhook/{saved['webhook_id']}",
+                {
+                    "type": "update_registration",
+                    "data": {
+                        key: PHONE[key]
+                        for key in (
+                            "app_version",
+                            "device_name",
+                            "manufacturer",
+                            "model",
+                            "os_version",
+                        )
+                    }
+                    | {"app_data": {"push_url": push_url, "push_token": PHONE_TOKEN}},
+                },
+            )
+            path.write_text(json.dumps({**saved, "push_url": push_url}, indent=2))
+            print(f"bootstrap: demo phone: pushes now go to {push_url}")
+        else:
+            print("bootstrap: demo phone: already registered")
+        return
+    for entry in entries:  # a registration this script lost track of
+        if entry["title"] == PHONE["device_name"]:
+            ha.call("DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}")
+    before = {e["entry_id"] for e in entries}
+    answer = ha.call(
+        "POST",
+        "/api/mobile_app/registrations",
+        {**PHONE, "app_data": {"push_url": push_url, "push_token": PHONE_TOKEN}},
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        entries = ha.call("GET", "/api/config/config_entries/entry?domain=mobile_app")
+        new = [e for e in entries if e["entry_id"] not in before]
+        services = ha.call("GET", "/api/services")
+        notify = next((s["services"] for s in services if s["domain"] == "notify"), {})
+        if new and "mobile_app_demo_phone" in notify:
+            break
+        if time.monotonic() > deadline:
+            raise BootstrapError(
+                "the demo phone's entry or notify action did not appear"
+            )
+        time.sleep(0.5)
+    path.write_text(
+        json.dumps(
+            {
+                "webhook_id": answer["webhook_id"],
+                "entry_id": new[0]["entry_id"],
+                "ha_url": ha.url,
+                "push_url": push_url,
+                "push_token": PHONE_TOKEN,
+            },
+            indent=2,
+        )
+    )
+    print(
+        f"bootstrap: registered the demo phone (notify.mobile_app_demo_phone → {push_url})"
+    )
+
+
+# The ELNET meter is the whole house: the metered devices draw about 1.8 kW live
+# (the ESP32 meter ~1.1 kW, the PZEM ~0.5 kW, the strip ~0.1 kW), the rest of the
+# house some more; the simulator's fixture starts at 0.58 kW.
+HOUSE_LOAD_KW = 2.4
+
+
+def house_load(elnet_url: str) -> None:
+    """Set the ELNET meter's present load above the metered devices' sum."""
+    request = urllib.request.Request(
+        elnet_url.rstrip("/") + "/simulator",
+        data=json.dumps({"load_kw": HOUSE_LOAD_KW}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def set_up_demo(ha: HomeAssistant, args: argparse.Namespace) -> None:
+    """A week of history, the Energy dashboard, the Intelergy dashboard, the phone."""
+    if args.config is not None and args.phone_url:
+        register_phone(ha, Path(args.config), args.phone_url)
+    house_load(args.elnet_url)
+    ws = WebSocket(ha.url, ha.token or "")
+    try:
+        if args.config is not None:
+            import_history(ha, ws, args.history_days, Path(args.config))
+        save_energy_prefs(ha, ws)
+        create_dashboard(ws)
+    finally:
+        ws.close()
+
+
 def main() -> None:
     """Parse the arguments and bootstrap; exit 1 with a message on failure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -491,14 +1173,30 @@ def main() -> None:
     parser.add_argument("--pzem", default="127.0.0.1:8502", help="Modbus TCP host:port")
     parser.add_argument("--wait-pid", type=int, help="give up if this process exits")
     parser.add_argument("--timeout", type=float, default=600, help="start-up seconds")
+    parser.add_argument(
+        "--config", type=Path, help="HA's config dir (the phone's file)"
+    )
+    parser.add_argument(
+        "--phone-url", help="simulators/phone.py, e.g. http://127.0.0.1:8341"
+    )
+    parser.add_argument("--history-days", type=int, default=7, help="days to back-fill")
+    parser.add_argument(
+        "--finish-history",
+        action="store_true",
+        help="only wait for HA's first statistics and continue the imported week",
+    )
     args = parser.parse_args()
     ha = HomeAssistant(args.url)
+    if args.finish_history:
+        finish_history(ha, Path(args.config or "config"), timeout=1200)
+        return
     try:
         ha.wait_until_up(args.wait_pid, args.timeout)
         onboard_or_log_in(ha)
         add_entries(ha, args)
         remove_online_only_entries(ha)
         show_entities(ha, timeout=60)
+        set_up_demo(ha, args)
     except urllib.error.HTTPError as err:
         body = err.read().decode(errors="replace")[:500]
         sys.exit(f"bootstrap: {err.url}: HTTP {err.code} {body}")

@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from .web import LoopbackServer
+
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "elnet"
 UPDATED_ON_FORMAT = "%d-%m-%Y %H:%M:%S"
 GRID, GENERATOR = 0, 1
@@ -35,7 +37,7 @@ def load_fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
-class ElnetSimulator:
+class ElnetSimulator(LoopbackServer):
     """State of one meter account and the aiohttp app serving it."""
 
     def __init__(self, token: str = "test-token") -> None:  # noqa: S107
@@ -62,7 +64,6 @@ class ElnetSimulator:
         self.serve_once: dict[str, Any] = {}
         self.requests: list[str] = []
         self.url = ""  # set by start()
-        self._runner: web.AppRunner | None = None
 
     # --- the meter -----------------------------------------------------------
     def set_supply(self, source: int) -> None:
@@ -190,23 +191,6 @@ class ElnetSimulator:
         )
         app.router.add_post("/simulator", self._control)
         return app
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (0: a free port); return the base URL."""
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        sockets = site._server.sockets if site._server else ()  # noqa: SLF001
-        bound = sockets[0].getsockname()[1] if sockets else port
-        self.url = f"http://{host}:{bound}"
-        return self.url
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
 
 async def _serve(args: argparse.Namespace) -> None:

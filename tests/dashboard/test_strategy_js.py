@@ -214,10 +214,10 @@ async def test_develop_templates_show_the_live_figures(hass: HomeAssistant) -> N
     )
     alerts = next(text for text in home if text.startswith("- ")).splitlines()
     assert alerts == [
-        "- 🔴 PZEM-004T — offline",
-        "- ⚠️ Kitchen kettle overpower",
-        "- ⚠️ Kitchen kettle anomaly",
-        "- ⚠️ ELNET low balance",
+        '- <ha-icon icon="mdi:lan-disconnect"></ha-icon> PZEM-004T — offline',
+        '- <ha-icon icon="mdi:alert-circle-outline"></ha-icon> Kitchen kettle overpower',
+        '- <ha-icon icon="mdi:alert-circle-outline"></ha-icon> Kitchen kettle anomaly',
+        '- <ha-icon icon="mdi:alert-circle-outline"></ha-icon> ELNET low balance',
     ]  # not the ESP32: online, its problem off
 
     rooms = [render(hass, card) for card in markdown_cards(config, "rooms")]
@@ -236,12 +236,17 @@ async def test_develop_templates_show_the_live_figures(hass: HomeAssistant) -> N
 
     devices = [render(hass, card) for card in markdown_cards(config, "devices")]
     assert devices[0].startswith(
-        "🟢 Online · ⚠️ Kitchen kettle overpower · ⚠️ Kitchen kettle anomaly"
+        '<ha-icon icon="mdi:lan-connect"></ha-icon> Online · <ha-icon icon="mdi:alert-circle-outline"></ha-icon> Kitchen kettle overpower · <ha-icon icon="mdi:alert-circle-outline"></ha-icon> Kitchen kettle anomaly'
     )
-    assert devices[1].startswith("🔴 **Offline**")
+    assert devices[1].startswith(
+        '<ha-icon icon="mdi:lan-disconnect"></ha-icon> **Offline**'
+    )
 
     alerts_view = [render(hass, card) for card in markdown_cards(config, "alerts")]
-    assert alerts_view[0] == "- ⚠️ Kitchen kettle anomaly"
+    assert (
+        alerts_view[0]
+        == '- <ha-icon icon="mdi:alert-circle-outline"></ha-icon> Kitchen kettle anomaly'
+    )
 
 
 async def test_templates_say_when_there_is_nothing(hass: HomeAssistant) -> None:
@@ -249,7 +254,10 @@ async def test_templates_say_when_there_is_nothing(hass: HomeAssistant) -> None:
     config = dashboard("household-develop.json")
     home = [render(hass, card) for card in markdown_cards(config, "home")]
     assert "No projection yet: it needs a few days of this cycle." in home
-    assert "✅ No active problems." in home
+    assert (
+        '<ha-icon icon="mdi:check-circle-outline"></ha-icon> No active problems.'
+        in home
+    )
     assert home[0].startswith("### 0 W\n")
 
 

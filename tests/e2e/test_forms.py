@@ -164,6 +164,11 @@ async def test_every_entity_icon_draws(page: Any) -> None:
              .map((e) => e.entity_id)"""
     )
     assert len(switches) >= 4  # the plug, the strip's outlets, the ESP32 meter's relays
+    were_on = await page.evaluate(
+        """(ids) => ids.filter(
+             (id) => document.querySelector("home-assistant").hass.states[id]?.state === "on")""",
+        switches,
+    )
     await page.evaluate(
         """(ids) => document.querySelector("home-assistant").hass.callService(
              "switch", "turn_off", {entity_id: ids})""",
@@ -183,3 +188,9 @@ async def test_every_entity_icon_draws(page: Any) -> None:
         assert drawn["blank"] == [], (device, drawn["blank"])
         checked |= set(drawn["checked"])
     assert set(switches) <= checked, checked
+    if were_on:  # as scripts/develop had them, for the dashboard's views
+        await page.evaluate(
+            """(ids) => document.querySelector("home-assistant").hass.callService(
+                 "switch", "turn_on", {entity_id: ids})""",
+            were_on,
+        )

@@ -61,7 +61,7 @@ const TEXT = {
   soFar: "so far",
   bill: "Bill",
   alerts: "Alerts",
-  noProblems: "✅ No active problems.",
+  noProblems: `<ha-icon icon="mdi:check-circle-outline"></ha-icon> No active problems.`,
   offline: "Offline",
   online: "Online",
   more: "…and {count} more",
@@ -103,7 +103,6 @@ const TEXT = {
   energyDashboard: "Energy dashboard",
   costByRoom: "Cost by room",
   costByDevice: "Cost by device",
-  costPerDay: "Cost per day, last 30 days",
   tariff: "Tariff",
   slabs: "Slabs",
   rate: "Rate",
@@ -128,7 +127,7 @@ const TEXT = {
   pdf: "PDF",
   downloadInvoice: "Download this cycle's invoice (PDF)",
   anomaliesNow: "Anomalies now",
-  noAnomalies: "✅ No anomaly right now.",
+  noAnomalies: `<ha-icon icon="mdi:check-circle-outline"></ha-icon> No anomaly right now.`,
   anomaly: "Anomaly",
   baseline: "Baseline",
   monitors: "Monitors",
@@ -299,9 +298,9 @@ function activeProblemsTemplate(ids, offline, none) {
   return (
     `{% set ns = namespace(lines=[]) %}` +
     `{% for pair in ${jinja(offline)} %}{% if is_state(pair[1], 'unavailable') %}` +
-    `{% set ns.lines = ns.lines + ['🔴 ' ~ pair[0] ~ ' — ${TEXT.offline.toLowerCase()}'] %}{% endif %}{% endfor %}` +
+    `{% set ns.lines = ns.lines + ['<ha-icon icon="mdi:lan-disconnect"></ha-icon> ' ~ pair[0] ~ ' — ${TEXT.offline.toLowerCase()}'] %}{% endif %}{% endfor %}` +
     `{% for e in ${jinja(ids)} %}{% if is_state(e, 'on') %}` +
-    `{% set ns.lines = ns.lines + ['⚠️ ' ~ (state_attr(e, 'friendly_name') or e)] %}{% endif %}{% endfor %}` +
+    `{% set ns.lines = ns.lines + ['<ha-icon icon="mdi:alert-circle-outline"></ha-icon> ' ~ (state_attr(e, 'friendly_name') or e)] %}{% endif %}{% endfor %}` +
     `{% for line in ns.lines[:${MAX_LISTED}] %}- {{ line }}\n{% endfor %}` +
     `{% if ns.lines | length > ${MAX_LISTED} %}${fill(TEXT.more, { count: `{{ ns.lines | length - ${MAX_LISTED} }}` })}{% endif %}` +
     `{% if not ns.lines %}${none}{% endif %}`
@@ -514,9 +513,9 @@ function devicesView(model, hass, ctx) {
     if (status) {
       cards.push(
         markdown(
-          `{% if is_state(${jinja(status)}, 'unavailable') %}🔴 **${TEXT.offline}**{% else %}🟢 ${TEXT.online}{% endif %}` +
+          `{% if is_state(${jinja(status)}, 'unavailable') %}<ha-icon icon="mdi:lan-disconnect"></ha-icon> **${TEXT.offline}**{% else %}<ha-icon icon="mdi:lan-connect"></ha-icon> ${TEXT.online}{% endif %}` +
             (device.problems?.length
-              ? `{% for e in ${jinja(device.problems)} | select('is_state', 'on') %} · ⚠️ {{ state_attr(e, 'friendly_name') }}{% endfor %}`
+              ? `{% for e in ${jinja(device.problems)} | select('is_state', 'on') %} · <ha-icon icon="mdi:alert-circle-outline"></ha-icon> {{ state_attr(e, 'friendly_name') }}{% endfor %}`
               : "") +
             (about ? `\n\n${about}` : ""),
         ),
@@ -661,15 +660,6 @@ function billView(model, hass, ctx) {
         bill.energy_cycle && tile(bill.energy_cycle, { name: TEXT.energyCycle }),
         bill.cost_today && tile(bill.cost_today, { name: TEXT.costToday }),
         bill.cost_cycle && tile(bill.cost_cycle, { name: TEXT.costCycle }),
-        bill.cost_cycle && {
-          type: "statistics-graph",
-          title: TEXT.costPerDay,
-          entities: [{ entity: bill.cost_cycle, name: TEXT.costCycle }],
-          stat_types: ["change"],
-          chart_type: "bar",
-          period: "day",
-          days_to_show: 30,
-        },
         bill.invoice_url && markdown(`[${TEXT.downloadInvoice}](${bill.invoice_url})`),
       ]),
     );
@@ -819,7 +809,6 @@ function prepaidView(model, hass) {
 function alertsView(model, hass, ctx) {
   const monitors = model.monitors || [];
   const anomalies = unique(monitors.map((m) => m.anomaly));
-  const devices = unique(monitors.map((m) => m.device_id).filter((id) => ctx.byId.has(id)));
   const sections = [
     section(
       [
@@ -829,7 +818,7 @@ function alertsView(model, hass, ctx) {
           type: "logbook",
           title: TEXT.logbook,
           hours_to_show: 72,
-          target: { entity_id: anomalies, ...(devices.length ? { device_id: devices } : {}) },
+          target: { entity_id: anomalies }, // their intelergy_anomaly events, not the devices' every change
         },
       ],
       { column_span: 2 },
