@@ -340,21 +340,42 @@ def intelergy_entities(ha: HomeAssistant) -> set[str]:
     return set(ha.call("POST", "/api/template", {"template": template}))
 
 
+# The household bill's sensors: one per simulated metered device (entity id endings).
+BILLED = (
+    "kettle_energy",
+    "esp32_meter_energy",
+    "pzem_004t_energy",
+    "tv_energy",
+    "lamp_energy",
+    "router_energy",
+)
+
+
 def add_household_bill(ha: HomeAssistant) -> None:
     """A billing entry over the simulated plugs and meters: the seed's India tariff.
 
     0-100 kWh at 3.50, 101-300 at 4.50, above at 6.00; 50 a month; GST 18 %.
     """
-    ours = intelergy_entities(ha)
-    energy = sorted(
-        s["entity_id"]
-        for s in ha.call("GET", "/api/states")
-        if s["entity_id"] in ours
-        and s["entity_id"].startswith("sensor.")
-        and ELNET_MARK not in s["entity_id"]
-        and s["attributes"].get("device_class") == "energy"
-        and s["attributes"].get("state_class") == "total_increasing"
-    )
+    deadline = time.monotonic() + 60
+    while (
+        True
+    ):  # every device's energy sensor, the Gen1 plug's comes with its first poll
+        ours = intelergy_entities(ha)
+        energy = sorted(
+            s["entity_id"]
+            for s in ha.call("GET", "/api/states")
+            if s["entity_id"] in ours
+            and s["entity_id"].startswith("sensor.")
+            and ELNET_MARK not in s["entity_id"]
+            and s["attributes"].get("device_class") == "energy"
+            and s["attributes"].get("state_class") == "total_increasing"
+        )
+        missing = [e for e in BILLED if not any(i.endswith(e) for i in energy)]
+        if not missing:
+            break
+        if time.monotonic() > deadline:
+            raise BootstrapError(f"no energy sensor for {missing} after 60 s")
+        time.sleep(1)
     run_flow(
         ha,
         "billing",

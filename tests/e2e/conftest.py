@@ -9,6 +9,7 @@ build/screens/.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import contextlib
 import os
 from pathlib import Path
 import shutil
@@ -59,7 +60,9 @@ def develop() -> Iterator[str]:
             time.sleep(1)
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        # The group outlives scripts/develop when it failed early (a port in use).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:

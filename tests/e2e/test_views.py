@@ -44,6 +44,7 @@ EXPECTED: dict[str, list[re.Pattern[str]]] = {
         re.compile("0\u2013100 kWh"),
         MONEY,
         re.compile("(?i)fixed charge"),
+        re.compile("Kitchen kettle"),  # every billed device has its cost line
         re.compile("18"),
     ],
     "prepaid": [re.compile("(?i)balance"), re.compile("₹"), re.compile(r"\d\s*kWh")],
@@ -190,3 +191,26 @@ async def test_every_view_renders_real_figures(page: Any) -> None:
             assert charts["charts"] >= 2, charts
             assert "No statistics found" not in body
     assert errors == [], errors
+
+
+async def test_a_user_adds_the_dashboard_from_the_picker(page: Any) -> None:
+    """Settings → Dashboards → Add dashboard → Intelergy, as a user does it."""
+    await page.goto(f"{page.base_url}/config/lovelace/dashboards")
+    await page.get_by_role("button", name="Add dashboard").click()
+    card = page.locator("dashboard-card", has_text="Intelergy")
+    await card.first.wait_for()
+    await page.screenshot(path=SCREENS / "dashboard-picker.png")
+    await card.first.click()
+    await page.get_by_role("textbox", name=re.compile("^Title")).fill("My energy")
+    await page.get_by_role("button", name="Create").click()
+    await page.wait_for_timeout(2000)
+    dashboards = await call_ws(page, {"type": "lovelace/dashboards/list"})
+    mine = [d for d in dashboards if d["title"] == "My energy"]
+    assert len(mine) == 1, dashboards
+    config = await call_ws(
+        page, {"type": "lovelace/config", "url_path": mine[0]["url_path"]}
+    )
+    assert config == {"strategy": {"type": "custom:intelergy"}}
+    await page.goto(f"{page.base_url}/{mine[0]['url_path']}/0")
+    await page.wait_for_timeout(4000)
+    assert await page.evaluate(VIEW_PATHS) == VIEWS
