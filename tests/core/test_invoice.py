@@ -9,10 +9,18 @@ import pytest
 
 from custom_components.intelergy.core.invoice import (
     InvoiceLine,
+    line_label,
     render_invoice,
     sensor_lines,
 )
-from custom_components.intelergy.core.tariff import Bill, Slab, Tariff, TouBand
+from custom_components.intelergy.core.tariff import (
+    LINE_KEYS,
+    Bill,
+    BillLine,
+    Slab,
+    Tariff,
+    TouBand,
+)
 
 D = Decimal
 SEED = Tariff(
@@ -201,3 +209,53 @@ def test_an_empty_bill_still_renders() -> None:
     )
     (text,) = read_pdf(render_invoice(bill, title="", period="", household=""))
     assert text[-2:] == ["Total", "USD 0.00"]
+
+
+def test_every_line_of_a_printed_bill_is_on_the_invoice() -> None:
+    tariff = Tariff(
+        "INR",
+        slabs=SEED.slabs,
+        fixed_charge=D(50),
+        tax_percent=D(18),
+        duty_percent=D(6),
+        duty_per_kwh=D("0.10"),
+        fac_per_kwh=D("0.35"),
+        meter_rent=D(20),
+        minimum_charge=D(200),
+        rebate_flat=D(10),
+        rebate_per_kwh=D("0.5"),
+    )
+    bill = tariff.bill(D(10))
+    assert [line.key for line in bill.lines] == list(LINE_KEYS)  # every line, in order
+    # duty 2.10 + 1.00; minimum 200 - 35 - 50; rebate 10 + 5; tax 18 % of 85
+    joined = " | ".join(
+        read_pdf(render_invoice(bill, title="T", period="P", household="H"))[0]
+    )
+    expected = [
+        "Energy charge | 10.00 | 35.00",
+        "Fixed charge | 50.00",
+        "Electricity duty 6 % of energy charge + 0.1/kWh | 10.00 | 3.10",
+        "Fuel adjustment 0.35/kWh | 10.00 | 3.50",
+        "Meter rent | 20.00",
+        "Minimum charge top-up | 115.00",
+        "Rebate (subsidy) 0.5/kWh | 10.00 | -15.00",
+        "Tax (18%) | 15.30",
+        "Total | INR 226.90",
+    ]
+    positions = [joined.index(row) for row in expected]
+    assert positions == sorted(positions)  # in the bill's order
+    assert bill.total == D("226.90")
+
+
+def test_line_labels_without_a_basis() -> None:
+    assert line_label(BillLine("duty", D(1), percent=D(5))) == (
+        "Electricity duty 5 % of energy charge"
+    )
+    assert line_label(BillLine("duty", D(1), rate=D("0.2"))) == (
+        "Electricity duty 0.2/kWh"
+    )
+    assert line_label(BillLine("duty", D(1))) == "Electricity duty"
+    assert line_label(BillLine("fac", D(1))) == "Fuel adjustment"
+    assert line_label(BillLine("rebate", D(-1))) == "Rebate (subsidy)"
+    assert line_label(BillLine("tax", D(1))) == "Tax"
+    assert line_label(BillLine("other", D(1))) == "other"

@@ -7,9 +7,12 @@ outside WinAnsi becomes "?", except the rupee sign, which is written "INR".
 One page holds about 50 rows; a longer invoice continues on further pages.
 
 Amounts on the invoice: slab and TOU rows show their exact amounts rounded
-half-up to 2 decimals for display; the energy charge, fixed charge, tax and
-total are the bill's own (rounded) lines, so the rows may differ from the
-energy charge by a cent.
+half-up to 2 decimals for display; then every line of ``Bill.lines`` in its
+order, with its name and basis (``line_label``): "Energy charge" (its kWh),
+"Fixed charge", "Electricity duty 6 % of energy charge + 0.10/kWh", "Fuel
+adjustment 0.35/kWh", "Meter rent", "Minimum charge top-up", "Rebate (subsidy)
+0.5/kWh" (negative), "Tax (18%)". Those lines and the total are the bill's own
+(rounded) amounts, so the rows may differ from the energy charge by a cent.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Final
 
-from .tariff import CENT, Bill, round_money
+from .tariff import CENT, Bill, BillLine, round_money
 
 PAGE_WIDTH: Final = 595  # A4, points
 PAGE_HEIGHT: Final = 842
@@ -160,12 +163,14 @@ def render_invoice(
         )
         for line in bill.tou_lines
     )
-    rows.append(
-        _columns("Energy charge", _kwh(bill.energy_kwh), "", _money(bill.energy_charge))
-    )
-    rows.append(_columns("Fixed charge", "", "", _money(bill.fixed_charge)))
-    tax_label = f"Tax ({_number(bill.tax_percent)}%)"
-    rows.append(_Row(_columns(tax_label, "", "", _money(bill.tax)).cells, rule=True))
+    for number, line in enumerate(bill.lines, 1):
+        row = _columns(
+            line_label(line),
+            "" if line.kwh is None else _kwh(line.kwh),
+            "",
+            _money(line.amount),
+        )
+        rows.append(_Row(row.cells, rule=number == len(bill.lines)))
     rows.append(
         _Row(
             (
@@ -183,6 +188,37 @@ def render_invoice(
     )
     rows.extend(_Row((_Cell(MARGIN, note),)) for note in notes)
     return _document(_pages(rows), title)
+
+
+def line_label(line: BillLine) -> str:
+    """A bill line's name with its basis, as printed (see the module)."""
+    match line.key:
+        case "energy":
+            return "Energy charge"
+        case "fixed":
+            return "Fixed charge"
+        case "duty":
+            basis = []
+            if line.percent:
+                basis.append(f"{_number(line.percent)} % of energy charge")
+            if line.rate:
+                basis.append(f"{_number(line.rate)}/kWh")
+            return " ".join(["Electricity duty", " + ".join(basis)]).strip()
+        case "fac":
+            return _per_kwh("Fuel adjustment", line.rate)
+        case "meter_rent":
+            return "Meter rent"
+        case "minimum":
+            return "Minimum charge top-up"
+        case "rebate":
+            return _per_kwh("Rebate (subsidy)", line.rate)
+        case "tax":
+            return "Tax" if line.percent is None else f"Tax ({_number(line.percent)}%)"
+    return line.key
+
+
+def _per_kwh(name: str, rate: Decimal | None) -> str:
+    return f"{name} {_number(rate)}/kWh" if rate else name
 
 
 # --- Layout ------------------------------------------------------------------

@@ -22,20 +22,49 @@ history, a daily value that is not a number, negative, not finite or above
 and the trend's arithmetic finite), a remaining date that is also in the
 history, TOU shares outside 0..1. ``project_cost`` also passes on the tariff's
 ``TariffError`` for a projection beyond what a bill takes (``MAX_AMOUNT``).
+
+**Slab forecast.** ``slab_crossing(position, projected)`` is the first day on
+which the cumulative projected cycle energy (slab energy, as the position was
+taken: see ``Tariff.slab_position``) reaches the current slab's limit
+``to_kwh``: from then on the next kWh is priced in the next slab, as
+``slab_position`` says of a cycle exactly at a limit. None when the slab is
+open-ended, when the next slab is not dearer (``next_rate`` <= ``rate``: no
+crossing worth a warning), or when no given day reaches the limit (not this
+cycle). Whole-bill table edges are not forecast.
+
+``SlabWatch`` turns the position and that forecast into events, once each, in a
+JSON-able state (``as_dict`` / ``from_dict``; a state that cannot be read is a
+fresh watch). ``update(cycle_start, slab_index, forecast_date)``:
+
+* a ``cycle_start`` after the watch's starts a new cycle: everything is
+  forgotten and ``slab_index`` is where the cycle stands (no event for it); one
+  before it (a late reading of a past cycle) is ignored: no event, no change;
+* ``entered`` for ``slab_index`` when it is above the highest slab seen in the
+  cycle (one event however many slabs were skipped), at most once per slab and
+  cycle; a lower index (a correction) changes nothing and emits nothing;
+* ``forecast`` for the next slab (``slab_index`` + 1) with ``forecast_date``
+  when one is given, that slab has neither been forecast nor entered in the
+  cycle: once per cycle and slab, even if the forecast date moves later.
+
+So the watch never emits two ``entered`` for one slab in a cycle, nor an event
+for a slab at or below the highest already seen (a cheaper slab, on a rising
+ladder). ``dearer=False`` (the slab entered is not dearer than the one before)
+records the slab without an ``entered`` event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 import math
 import statistics
+from typing import Any, Literal
 
-from .tariff import MAX_AMOUNT, ONE, Bill, Tariff, TariffError
+from .tariff import MAX_AMOUNT, ONE, Bill, SlabPosition, Tariff, TariffError
 
 KWH_STEP = Decimal("0.001")  # projected kWh reach the tariff rounded to Wh
 MAX_DAILY_KWH = 1e9  # a day's energy, kWh; more is a broken sensor
@@ -228,3 +257,121 @@ def _to_decimal(kwh: float, rounding: str) -> Decimal:
     if not math.isfinite(kwh) or kwh > MAX_AMOUNT:
         raise TariffError(f"kwh must be a finite number up to {MAX_AMOUNT:f}: {kwh}")
     return Decimal(repr(max(kwh, 0.0))).quantize(KWH_STEP, rounding=rounding)
+
+
+# --- Slab forecast ----------------------------------------------------------------
+
+
+def slab_crossing(
+    position: SlabPosition, projected_kwh_by_day: Sequence[tuple[date, Decimal]]
+) -> date | None:
+    """The first day the projected cycle energy reaches the slab's limit.
+
+    ``projected_kwh_by_day``: (day, cumulative projected kWh at the day's end) in
+    day order. None if the slab is open-ended, the next one is not dearer, or no
+    day reaches the limit (see the module).
+    """
+    limit = position.to_kwh
+    if (
+        limit is None
+        or position.next_rate is None
+        or position.next_rate <= position.rate
+    ):
+        return None
+    for day, kwh in projected_kwh_by_day:
+        if kwh >= limit:
+            return day
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SlabEvent:
+    """``forecast``: ``slab`` is projected to be entered on ``date``; ``entered``."""
+
+    kind: Literal["forecast", "entered"]
+    cycle_start: date
+    slab: int
+    date: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (the event's data)."""
+        return {
+            "kind": self.kind,
+            "cycle_start": self.cycle_start.isoformat(),
+            "slab": self.slab,
+            "date": None if self.date is None else self.date.isoformat(),
+        }
+
+
+@dataclass(slots=True)
+class SlabWatch:
+    """The slab events of a cycle, each once (see the module)."""
+
+    cycle_start: date | None = None
+    highest: int = 0
+    forecast: set[int] = field(default_factory=set)
+    entered: set[int] = field(default_factory=set)
+
+    def update(
+        self,
+        cycle_start: date,
+        slab_index: int,
+        forecast_date: date | None,
+        *,
+        dearer: bool = True,
+    ) -> list[SlabEvent]:
+        """The events of this reading: none, ``entered``, ``forecast`` or both."""
+        if self.cycle_start is not None and cycle_start < self.cycle_start:
+            return []  # a reading of a past cycle: its events are gone
+        if self.cycle_start != cycle_start:
+            self.cycle_start = cycle_start
+            self.highest = slab_index
+            self.forecast = set()
+            self.entered = set()
+        events: list[SlabEvent] = []
+        if slab_index > self.highest:
+            self.highest = slab_index
+            if dearer and slab_index not in self.entered:
+                events.append(SlabEvent("entered", cycle_start, slab_index))
+            self.entered.add(slab_index)
+        target = slab_index + 1
+        if (
+            forecast_date is not None
+            and target > self.highest
+            and target not in self.forecast
+        ):
+            self.forecast.add(target)
+            events.append(SlabEvent("forecast", cycle_start, target, forecast_date))
+        return events
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able state."""
+        return {
+            "cycle_start": None
+            if self.cycle_start is None
+            else self.cycle_start.isoformat(),
+            "highest": self.highest,
+            "forecast": sorted(self.forecast),
+            "entered": sorted(self.entered),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SlabWatch:
+        """The state from ``as_dict()``; anything unreadable is a fresh watch."""
+        try:
+            start = data["cycle_start"]
+            watch = cls(
+                None if start is None else date.fromisoformat(start),
+                _index(data["highest"]),
+                {_index(item) for item in data["forecast"]},
+                {_index(item) for item in data["entered"]},
+            )
+        except TypeError, KeyError, ValueError:
+            return cls()
+        return watch
+
+
+def _index(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError(value)
+    return value

@@ -9,18 +9,58 @@ A ``Tariff`` prices the energy of one billing cycle:
 * **Fixed charge** per cycle: ``fixed_charge`` (flat) plus ``fixed_per_kw`` *
   ``sanctioned_kw``; either may be 0. It is not pro-rated unless the caller asks
   with ``fixed_fraction`` (a partial cycle).
-* **Tax**: ``tax_percent`` of energy charge + fixed charge.
+* **Tax**: ``tax_percent`` of the taxed lines (``taxed_lines``, by default
+  ``("energy", "fixed")``: energy charge + fixed charge).
 * **Time of use** (optional ``tou_bands``): hours of the local day with their own
   rate. The rule: energy used in a band's hours is priced at the band's rate
   *instead of* a slab rate and is *left out of the slab ladder*: only the rest
   (total - TOU energy) climbs the slabs, from 0 kWh. A whole-bill table is still
   chosen by the cycle's *total* energy, TOU energy included.
 
+**The lines of a printed bill.** Besides energy, fixed charge and tax, a tariff
+may carry (each 0 / empty by default, and then its line never appears):
+
+* ``duty_percent`` (0..100) and ``duty_per_kwh``: electricity duty, a percent of
+  the *exact* energy charge (slab + TOU rows, before rounding) plus an amount per
+  kWh of the cycle's total energy (TOU energy included);
+* ``fac_per_kwh``: the fuel / energy adjustment surcharge per kWh of the total;
+* ``meter_rent`` per cycle, scaled by ``fixed_fraction`` like the fixed charge;
+* ``minimum_charge`` per cycle, scaled by ``fixed_fraction``: when the energy
+  charge + fixed charge (both rounded) are below the (rounded) minimum, a top-up
+  line brings them up to it exactly;
+* ``rebate_per_kwh``, ``rebate_flat`` and ``rebate_limit`` (None: no limit): the
+  cycle's rebate / subsidy is ``min(limit, flat * fixed_fraction + per_kwh *
+  kWh)``. The flat part accrues with ``fixed_fraction`` like the fixed charge; the
+  limit is the cycle's and is not scaled by it (``fixed_fraction`` is the time
+  elapsed of one cycle: the subsidy of the units used so far is what it is). It
+  is shown as a negative line and never takes the total below 0: it is at most
+  the sum of the lines before it;
+* ``taxed_lines``: the keys of the lines the tax applies to, any of ``energy``,
+  ``fixed``, ``duty``, ``fac``, ``meter_rent``, ``minimum`` and ``rebate`` (a
+  taxed rebate lowers the tax), each at most once. The tax is never negative.
+
+``Bill.lines`` holds them as ``BillLine(key, amount, ...)`` in this fixed order:
+``energy``, ``fixed``, ``duty``, ``fac``, ``meter_rent``, ``minimum``,
+``rebate``, ``tax``; a line of amount 0 is left out, except ``energy``.
+
 The rounding rule: everything is computed in ``Decimal``; the slab and TOU rows
-of a bill keep their exact amounts (kWh * rate); three lines are rounded to 2
-decimals, half-up: the energy charge (the exact sum of the rows), the fixed
-charge, and the tax (``tax_percent`` of the *rounded* energy + fixed charges).
-The total is the sum of those three rounded lines.
+of a bill keep their exact amounts (kWh * rate). Each line is rounded to 2
+decimals, half-up, on its own, from its exact amount:
+
+* ``energy``: the exact sum of the slab and TOU rows;
+* ``fixed``: ``fixed_per_cycle * fixed_fraction``;
+* ``duty``: ``duty_percent`` % of the exact energy charge + ``duty_per_kwh`` * kWh;
+* ``fac``: ``fac_per_kwh`` * kWh;
+* ``meter_rent``: ``meter_rent * fixed_fraction``;
+* ``minimum``: ``max(0, round(minimum_charge * fixed_fraction) - energy - fixed)``
+  from the *rounded* lines, so it is whole cents already;
+* ``rebate``: ``-min(round(rebate), sum of the rounded lines above)``;
+* ``tax``: ``tax_percent`` % of the sum of the *rounded* taxed lines, rounded,
+  and 0 if that sum is negative.
+
+The total is the exact sum of the rounded lines. ``energy_charge``,
+``fixed_charge`` and ``tax`` are the ``energy``, ``fixed`` and ``tax`` lines (0.00
+when left out), so a tariff without the new charges bills exactly as before.
 
 Slab limits are cumulative kWh with no gaps: a slab runs from the previous
 slab's limit (0 for the first) to its own. A tariff printed as "0-100, 101-300,
@@ -34,7 +74,20 @@ n's limit without TOU bands (the ladder then climbs the total); with TOU bands a
 slab energy up to that limit, since the rest of the total can be TOU energy. Both
 ladders are piecewise linear, so comparing them at the limit and at every slab
 edge below it decides. The bill's rounding cannot break it: each rounded line is a
-non-decreasing function of the exact amounts.
+non-decreasing function of the exact amounts. Per-kWh charges are linear in the
+energy and add the same to both tables, so they change nothing there. A rebate per
+kWh could make more energy cost less, so a tariff is refused when
+``rebate_per_kwh`` exceeds the cheapest per-kWh charge (the lowest slab or band
+rate with its duty, plus ``duty_per_kwh`` and ``fac_per_kwh``), or, when the
+rebate is taxed, the taxed part of that charge. Two exceptions are left, both
+with a rebate per kWh: the rebate line is rounded on its own, so a bill can read
+one cent less than a bill of slightly less energy; and under a minimum charge
+the top-up absorbs the energy's charges but not its rebate (the subsidy is
+given after the minimum, as on the printed bills), so while the cycle is below
+the minimum more energy lowers the bill by its rebate.
+
+**Price of the next kWh** (``next_kwh_price``) and **where the cycle stands**
+(``slab_position``) are documented on the methods; both are exact, not rounded.
 
 **Range and exactness.** Every amount (kWh, rates, limits, fixed charges,
 sanctioned kW, tax and fixed fractions) is at most ``MAX_AMOUNT`` (10^9: no
@@ -84,6 +137,21 @@ MAX_PLACES: Final = 50
 """The most decimal places an amount may have (trailing zeros do not count)."""
 MAX_CYCLE_DAYS: Final = 366
 """The longest rolling cycle (a year), as the billing flow offers."""
+LINE_KEYS: Final = (
+    "energy",
+    "fixed",
+    "duty",
+    "fac",
+    "meter_rent",
+    "minimum",
+    "rebate",
+    "tax",
+)
+"""The keys of a bill's lines, in the order they are printed."""
+TAXABLE_LINES: Final = LINE_KEYS[:-1]
+"""The lines ``taxed_lines`` may name (every line but the tax itself)."""
+DEFAULT_TAXED: Final = ("energy", "fixed")
+_MONEY_ZERO: Final = Decimal("0.00")
 
 _PRECISION: Final = 200  # digits: every exact amount of a bill within range fits
 # Bills: exact or refused (Inexact trapped). Rounding to the cent: its own context.
@@ -447,8 +515,58 @@ class TouLine:
 
 
 @dataclass(frozen=True, slots=True)
+class BillLine:
+    """One line of a printed bill, rounded to the cent (see the module's rule).
+
+    ``key``: one of ``LINE_KEYS``. The basis, where the line has one: ``kwh``
+    (the energy it is charged on), ``rate`` (per kWh) and ``percent`` (of the
+    energy charge for ``duty``, of the taxed lines for ``tax``). None: no such
+    basis (or, in a cycle straddling tariff versions, versions that differ).
+    """
+
+    key: str
+    amount: Decimal
+    kwh: Decimal | None = None
+    rate: Decimal | None = None
+    percent: Decimal | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form: key, amount and the basis fields that are set."""
+        data: dict[str, Any] = {"key": self.key, "amount": str(self.amount)}
+        for name in ("kwh", "rate", "percent"):
+            if (value := getattr(self, name)) is not None:
+                data[name] = str(value)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SlabPosition:
+    """Where a cycle's slab energy stands on its ladder (``Tariff.slab_position``).
+
+    ``index``: the slab (0-based) the next kWh is priced in; ``from_kwh`` and
+    ``to_kwh`` (None: open-ended) its edges; ``rate`` its rate; ``kwh_left``: the
+    slab energy still to go before ``to_kwh`` (None: open-ended); ``table``: the
+    whole-bill table in use (None: telescopic slabs); ``next_rate``: the rate of
+    the slab after it (None: the last).
+    """
+
+    index: int
+    from_kwh: Decimal
+    to_kwh: Decimal | None
+    rate: Decimal
+    kwh_left: Decimal | None
+    table: int | None = None
+    next_rate: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Bill:
-    """A cycle's bill; the money lines are rounded (see the module's rule)."""
+    """A cycle's bill; the money lines are rounded (see the module's rule).
+
+    ``lines``: the printed lines (``BillLine``) in ``LINE_KEYS`` order. A bill
+    built without them gets the lines of its ``energy_charge``, ``fixed_charge``
+    and ``tax`` (a zero fixed charge or tax left out).
+    """
 
     currency: str
     energy_kwh: Decimal
@@ -460,9 +578,42 @@ class Bill:
     tax: Decimal
     total: Decimal
     table: int | None = None  # index of the whole-bill table used
+    lines: tuple[BillLine, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able form (numbers as strings, exact)."""
+    def __post_init__(self) -> None:
+        """Fill ``lines`` from the three classic lines when none are given."""
+        if not self.lines:
+            lines = [BillLine("energy", self.energy_charge, kwh=self.energy_kwh)]
+            if self.fixed_charge:
+                lines.append(BillLine("fixed", self.fixed_charge))
+            if self.tax:
+                lines.append(BillLine("tax", self.tax, percent=self.tax_percent))
+            object.__setattr__(self, "lines", tuple(lines))
+
+    def line(self, key: str) -> Decimal:
+        """The amount of line ``key`` (0.00 when the bill does not have it)."""
+        for line in self.lines:
+            if line.key == key:
+                return line.amount
+        return _MONEY_ZERO
+
+    def as_dict(self, *, lines: bool | None = None) -> dict[str, Any]:
+        """JSON-able form (numbers as strings, exact).
+
+        ``"lines"`` (``[{"key", "amount", basis...}]``) is included when
+        ``lines`` is True, or by default (None) when the bill has a line other
+        than energy, fixed charge and tax: a bill of a tariff without the new
+        charges keeps the form it always had (stored diagnostics, snapshots).
+        """
+        data = self._classic_dict()
+        if lines or (
+            lines is None
+            and any(line.key not in {"energy", "fixed", "tax"} for line in self.lines)
+        ):
+            data["lines"] = [line.as_dict() for line in self.lines]
+        return data
+
+    def _classic_dict(self) -> dict[str, Any]:
         return {
             "currency": self.currency,
             "energy_kwh": str(self.energy_kwh),
@@ -510,13 +661,23 @@ class Tariff:
     tax_percent: Decimal = ZERO
     tou_bands: tuple[TouBand, ...] = ()
     cycle: BillingCycle = MonthlyCycle()
+    duty_percent: Decimal = ZERO
+    duty_per_kwh: Decimal = ZERO
+    fac_per_kwh: Decimal = ZERO
+    meter_rent: Decimal = ZERO
+    minimum_charge: Decimal = ZERO
+    rebate_per_kwh: Decimal = ZERO
+    rebate_flat: Decimal = ZERO
+    rebate_limit: Decimal | None = None
+    taxed_lines: tuple[str, ...] = DEFAULT_TAXED
 
     def __post_init__(self) -> None:
         """Validate everything; the first problem found is raised.
 
-        Lists given for ``slabs``, ``tables`` or ``tou_bands`` become tuples.
+        Lists given for ``slabs``, ``tables``, ``tou_bands`` or ``taxed_lines``
+        become tuples.
         """
-        for name in ("slabs", "tables", "tou_bands"):
+        for name in ("slabs", "tables", "tou_bands", "taxed_lines"):
             if isinstance(value := getattr(self, name), list):
                 object.__setattr__(self, name, tuple(value))
         if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
@@ -542,6 +703,63 @@ class Tariff:
             _check_increasing(self.tables, tou=bool(self.tou_bands))
         if not isinstance(self.cycle, BillingCycle):
             raise TariffError(f"cycle must be a BillingCycle, not {self.cycle!r}")
+        self._check_lines()
+
+    def _check_lines(self) -> None:
+        """The charges of the other lines (see the module)."""
+        for name in _LINE_CHARGES:
+            _check_amount(getattr(self, name), name)
+        if self.duty_percent > HUNDRED:
+            raise TariffError(f"duty_percent must be 0..100, not {self.duty_percent}")
+        if self.rebate_limit is not None:
+            _check_amount(self.rebate_limit, "rebate_limit")
+        taxed = self.taxed_lines
+        if not isinstance(taxed, tuple) or any(
+            not isinstance(key, str) or key not in TAXABLE_LINES for key in taxed
+        ):
+            raise TariffError(
+                f"taxed_lines must name lines among {', '.join(TAXABLE_LINES)}, "
+                f"not {taxed!r}"
+            )
+        if len(set(taxed)) != len(taxed):
+            raise TariffError(f"taxed_lines names a line twice: {taxed!r}")
+        if self.rebate_per_kwh:
+            with _exact("rebate per kWh"):
+                cheapest = min(self._rates())
+                parts = self._per_kwh_parts(cheapest, self.rebate_per_kwh)
+                charge = parts["energy"] + parts["duty"] + parts["fac"]
+                if self.rebate_per_kwh > charge:
+                    raise TariffError(
+                        f"rebate_per_kwh ({self.rebate_per_kwh}) exceeds the "
+                        f"cheapest charge per kWh ({charge}): more energy would "
+                        "cost less"
+                    )
+                if "rebate" in taxed and (
+                    sum((parts[key] for key in taxed if key in parts), ZERO) < 0
+                ):
+                    raise TariffError(
+                        "the taxed rebate per kWh exceeds the taxed charges per "
+                        "kWh: more energy would cost less"
+                    )
+
+    def _rates(self) -> Iterator[Decimal]:
+        """Every energy rate: slabs (of every table) and TOU bands."""
+        for table in self.tables:
+            for slab in table.slabs:
+                yield slab.rate
+        for slab in self.slabs:
+            yield slab.rate
+        for band in self.tou_bands:
+            yield band.rate
+
+    def _per_kwh_parts(self, rate: Decimal, rebate: Decimal) -> dict[str, Decimal]:
+        """What one kWh at energy ``rate`` adds to each per-kWh line (exact)."""
+        return {
+            "energy": rate,
+            "duty": self.duty_per_kwh + self.duty_percent * rate / HUNDRED,
+            "fac": self.fac_per_kwh,
+            "rebate": -rebate,
+        }
 
     @property
     def fixed_per_cycle(self) -> Decimal:
@@ -598,24 +816,154 @@ class Tariff:
             exact = sum((line.amount for line in slab_lines), ZERO) + sum(
                 (line.amount for line in tou_lines), ZERO
             )
-            energy_charge = round_money(exact)
-            fixed_charge = round_money(self.fixed_per_cycle * fixed_fraction)
-            tax = round_money(
-                (energy_charge + fixed_charge) * self.tax_percent / HUNDRED
+            rebate = self.rebate_flat * fixed_fraction + self.rebate_per_kwh * kwh
+            if self.rebate_limit is not None and rebate > self.rebate_limit:
+                rebate = self.rebate_limit
+            amounts = {
+                "energy": round_money(exact),
+                "fixed": round_money(self.fixed_per_cycle * fixed_fraction),
+                "duty": round_money(
+                    self.duty_percent * exact / HUNDRED + self.duty_per_kwh * kwh
+                ),
+                "fac": round_money(self.fac_per_kwh * kwh),
+                "meter_rent": round_money(self.meter_rent * fixed_fraction),
+            }
+            settle(
+                amounts,
+                round_money(self.minimum_charge * fixed_fraction),
+                round_money(rebate),
             )
-            total = energy_charge + fixed_charge + tax
+            amounts["tax"] = self._tax(amounts)
+            total = sum(amounts.values(), _MONEY_ZERO)
+            lines = self._lines(amounts, kwh)
         return Bill(
             currency=self.currency,
             energy_kwh=kwh,
             slab_lines=slab_lines,
             tou_lines=tou_lines,
-            energy_charge=energy_charge,
-            fixed_charge=fixed_charge,
+            energy_charge=amounts["energy"],
+            fixed_charge=amounts["fixed"],
             tax_percent=self.tax_percent,
-            tax=tax,
+            tax=amounts["tax"],
             total=total,
             table=table,
+            lines=lines,
         )
+
+    def _tax(self, amounts: Mapping[str, Decimal]) -> Decimal:
+        """``tax_percent`` of the rounded taxed lines, rounded; never negative."""
+        base = sum((amounts[key] for key in self.taxed_lines), _MONEY_ZERO)
+        if base <= 0:
+            return _MONEY_ZERO
+        return round_money(base * self.tax_percent / HUNDRED)
+
+    def _lines(
+        self, amounts: Mapping[str, Decimal], kwh: Decimal
+    ) -> tuple[BillLine, ...]:
+        """The rounded amounts as the bill's lines, with their basis."""
+        lines = [BillLine("energy", amounts["energy"], kwh=kwh)]
+        for key, basis in (
+            ("fixed", {}),
+            (
+                "duty",
+                {
+                    "kwh": kwh,
+                    "rate": self.duty_per_kwh,
+                    "percent": self.duty_percent,
+                },
+            ),
+            ("fac", {"kwh": kwh, "rate": self.fac_per_kwh}),
+            ("meter_rent", {}),
+            ("minimum", {}),
+            ("rebate", {"kwh": kwh, "rate": self.rebate_per_kwh}),
+            ("tax", {"percent": self.tax_percent}),
+        ):
+            if amounts[key]:
+                lines.append(BillLine(key, amounts[key], **basis))
+        return tuple(lines)
+
+    def tou_lines(self, tou_kwh: Mapping[str, Decimal]) -> tuple[TouLine, ...]:
+        """The TOU rows of ``tou_kwh`` (by band name), validated, in band order."""
+        if not isinstance(tou_kwh, Mapping):
+            raise TariffError(f"tou_kwh must be a mapping, not {tou_kwh!r}")
+        with _exact("TOU rows"):
+            return self._tou_lines(tou_kwh)
+
+    def slab_position(
+        self, cycle_kwh: Decimal, tou_kwh: Decimal = ZERO
+    ) -> SlabPosition:
+        """Where the cycle stands: the slab its next kWh of slab energy is priced in.
+
+        The slab energy ``cycle_kwh - tou_kwh`` climbs the ladder (TOU energy is
+        left out of it, see the module); the ladder is the whole-bill table that
+        ``cycle_kwh`` (the total) selects. A cycle exactly at a slab's limit
+        stands in the next slab: its next kWh is priced there.
+        """
+        _check_amount(cycle_kwh, "cycle_kwh")
+        _check_amount(tou_kwh, "tou_kwh")
+        if tou_kwh > cycle_kwh:
+            raise TariffError(
+                f"TOU energy ({tou_kwh} kWh) exceeds the total ({cycle_kwh} kWh)"
+            )
+        with _exact("slab position"):
+            slab_kwh = cycle_kwh - tou_kwh
+            table, slabs = self.ladder(cycle_kwh)
+            low = ZERO
+            for index, slab in enumerate(slabs):
+                if slab.upto_kwh is None or slab_kwh < slab.upto_kwh:
+                    following = slabs[index + 1] if index + 1 < len(slabs) else None
+                    return SlabPosition(
+                        index=index,
+                        from_kwh=low,
+                        to_kwh=slab.upto_kwh,
+                        rate=slab.rate,
+                        kwh_left=None
+                        if slab.upto_kwh is None
+                        else slab.upto_kwh - slab_kwh,
+                        table=table,
+                        next_rate=None if following is None else following.rate,
+                    )
+                low = slab.upto_kwh
+        # A table's ladder reaches its limit; the slabs' last one is open-ended.
+        raise AssertionError("the ladder covers the energy")  # pragma: no cover
+
+    def next_kwh_price(
+        self,
+        cycle_kwh: Decimal,
+        *,
+        band: str | None = None,
+        tou_kwh: Decimal = ZERO,
+    ) -> Decimal:
+        """The marginal price of one more kWh after ``cycle_kwh`` this cycle (exact).
+
+        The energy rate is the TOU ``band``'s when given, else the rate of the slab
+        the cycle stands in (``slab_position``: telescopic; at a slab's limit the
+        next slab's). With whole-bill tables it is the rate of the ladder position
+        in the table ``cycle_kwh`` selects: NOT the true marginal cost at a table's
+        edge, where the next kWh reprices the whole cycle (tables are retroactive).
+        Then + ``duty_per_kwh`` + ``duty_percent`` % of that rate + ``fac_per_kwh``
+        - ``rebate_per_kwh`` while the cycle's rebate (``rebate_flat`` +
+        ``rebate_per_kwh`` * ``cycle_kwh``) is below ``rebate_limit``, + the tax
+        on the per-kWh parts of the taxed lines. The fixed charge, meter rent and
+        the minimum charge's top-up are not per kWh: left out. Not rounded.
+        """
+        if band is None:
+            rate = self.slab_position(cycle_kwh, tou_kwh).rate
+        else:
+            _check_amount(cycle_kwh, "cycle_kwh")
+            rates = {item.name: item.rate for item in self.tou_bands}
+            if band not in rates:
+                raise TariffError(f"unknown TOU band {band!r}")
+            rate = rates[band]
+        with _exact("price of the next kWh"):
+            rebate = self.rebate_per_kwh
+            if self.rebate_limit is not None and (
+                self.rebate_flat + rebate * cycle_kwh >= self.rebate_limit
+            ):
+                rebate = ZERO
+            parts = self._per_kwh_parts(rate, rebate)
+            taxed = sum((parts[key] for key in self.taxed_lines if key in parts), ZERO)
+            return sum(parts.values(), ZERO) + taxed * self.tax_percent / HUNDRED
 
     def _tou_lines(self, tou_kwh: Mapping[str, Decimal]) -> tuple[TouLine, ...]:
         bands = {band.name: band for band in self.tou_bands}
@@ -657,6 +1005,9 @@ class Tariff:
             tax_percent=_decimal(data.get("tax_percent", 0), "tax_percent"),
             tou_bands=_tou_from_list(data.get("tou_bands") or []),
             cycle=BillingCycle.from_dict(data.get("cycle", {"type": "monthly"})),
+            **{name: _decimal(data.get(name, 0), name) for name in _LINE_CHARGES},
+            rebate_limit=_opt_decimal(data.get("rebate_limit"), "rebate_limit"),
+            taxed_lines=_taxed_from(data.get("taxed_lines", list(DEFAULT_TAXED))),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -682,7 +1033,77 @@ class Tariff:
                 for band in self.tou_bands
             ],
             "cycle": self.cycle.as_dict(),
+        } | self._lines_dict()
+
+    def _lines_dict(self) -> dict[str, Any]:
+        """The other lines' charges, only those set: an old tariff's form is as it was."""
+        data: dict[str, Any] = {
+            name: str(getattr(self, name))
+            for name in _LINE_CHARGES
+            if getattr(self, name)
         }
+        if self.rebate_limit is not None:
+            data["rebate_limit"] = str(self.rebate_limit)
+        if self.taxed_lines != DEFAULT_TAXED:
+            data["taxed_lines"] = list(self.taxed_lines)
+        return data
+
+
+_LINE_CHARGES: Final = (
+    "duty_percent",
+    "duty_per_kwh",
+    "fac_per_kwh",
+    "meter_rent",
+    "minimum_charge",
+    "rebate_per_kwh",
+    "rebate_flat",
+)
+
+
+def settle(amounts: dict[str, Decimal], floor: Decimal, rebate: Decimal) -> None:
+    """Add the ``minimum`` and ``rebate`` lines to the rounded lines above them.
+
+    ``floor``: the rounded minimum charge; ``rebate``: the rounded rebate. The
+    top-up brings energy + fixed up to ``floor``; the rebate is at most the sum of
+    the lines before it (see the module's rounding rule).
+    """
+    amounts["minimum"] = max(_MONEY_ZERO, floor - amounts["energy"] - amounts["fixed"])
+    subtotal = sum(amounts.values(), _MONEY_ZERO)
+    amounts["rebate"] = _MONEY_ZERO - min(rebate, subtotal)
+
+
+def _taxed_from(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise TariffError(f"taxed_lines must be a list, not {value!r}")
+    return tuple(value)
+
+
+def compare(bills: Mapping[str, Bill]) -> list[dict[str, Any]]:
+    """Each named bill (in order) with its difference from the first ("what if").
+
+    ``[{"name", "total", "difference", "lines"}]``: ``difference`` is the
+    bill's total minus the first bill's (0.00 for the first), ``lines`` its
+    lines by key. The bills must share a currency (``TariffError``).
+    """
+    rows: list[dict[str, Any]] = []
+    first: Bill | None = None
+    for name, bill in bills.items():
+        if first is None:
+            first = bill
+        elif bill.currency != first.currency:
+            raise TariffError(
+                f"bill {name!r} is in {bill.currency}, not {first.currency}"
+            )
+        rows.append(
+            {
+                "name": name,
+                "currency": bill.currency,
+                "total": bill.total,
+                "difference": bill.total - first.total,
+                "lines": {line.key: line.amount for line in bill.lines},
+            }
+        )
+    return rows
 
 
 def climb(slabs: Sequence[Slab], kwh: Decimal) -> tuple[SlabLine, ...]:
@@ -702,6 +1123,11 @@ def climb(slabs: Sequence[Slab], kwh: Decimal) -> tuple[SlabLine, ...]:
 
 
 # --- Validation and (de)serialisation ----------------------------------------
+
+
+def check_amount(value: object, name: str) -> None:
+    """``TariffError`` unless ``value`` is an amount a bill takes (see the module)."""
+    _check_amount(value, name)
 
 
 def _check_amount(value: object, name: str) -> None:
