@@ -6,7 +6,7 @@ kind's own fixtures live in its folder's conftest.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,10 +28,63 @@ from custom_components.intelergy.meters.shelly.const import (
 )
 from simulators.elnet import ElnetSimulator
 from simulators.shelly import GEN1_PLUG_S, GEN4_POWER_STRIP, ShellySimulator
+from tests.databases import BACKENDS, Servers, fresh_database
 from tests.mosquitto import Mosquitto, mosquitto_binary
 
 ELNET_TOKEN = "test-token"
 ELNET_SERIAL = "1124094"
+
+
+# --- Databases: tests marked ``databases`` run on SQLite, PostgreSQL and MariaDB -----
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The ``databases`` marker (tests/databases.py)."""
+    config.addinivalue_line(
+        "markers", "databases: run the recorder-backed tests on every database"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A marked test that uses the recorder: once per back-end (``db``)."""
+    if (
+        metafunc.definition.get_closest_marker("databases") is not None
+        and "db" in metafunc.fixturenames  # through recorder_db_url
+    ):
+        metafunc.parametrize("db", BACKENDS)
+
+
+@pytest.fixture
+def db() -> str:
+    """The recorder's back-end: SQLite unless a ``databases`` test is parametrized."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def database_servers() -> Iterator[Servers]:
+    """The private PostgreSQL / MariaDB servers, started on first use."""
+    servers = Servers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def recorder_db_url(
+    recorder_db_url: str,
+    db: str,
+    database_servers: Servers,
+    request: pytest.FixtureRequest,
+) -> Generator[str]:
+    """The plugin's database (``--dburl``, SQLite), or a fresh one on ``db``'s server."""
+    if db == "sqlite":
+        yield recorder_db_url
+        return
+    request.getfixturevalue("socket_enabled")  # the server is on 127.0.0.1
+    server = database_servers.get(db)
+    if isinstance(server, str):
+        print(f"skipped on {db}: {server}")  # noqa: T201
+        pytest.skip(f"{db}: {server}")
+    yield from fresh_database(server)
 
 
 @pytest.fixture(autouse=True)

@@ -255,6 +255,7 @@ def test_every_flow_step_translated() -> None:
         "anomaly",
         "billing",
         "billing_tariff",
+        "billing_revision",
     }
     assert options_steps <= set(strings()["options"]["step"])
     menu = strings()["config"]["step"]["user"]["menu_options"]

@@ -13,6 +13,7 @@ from homeassistant.components.logbook.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .analytics.anomaly.const import EVENT_ANOMALY
+from .analytics.billing.slabs import EVENT_SLAB_ENTERED, EVENT_SLAB_FORECAST
 from .const import DOMAIN
 
 UNITS = {
@@ -44,12 +45,23 @@ def describe(data: dict[str, Any], name: str) -> str:
     return f"{what}: {value:g} {unit} (threshold {threshold:g} {unit})"
 
 
+def describe_slab(event_type: str, data: dict[str, Any]) -> str:
+    """'entered slab 2 (100 to 300 kWh at 4.5 INR/kWh)', 'projected to enter … on …'."""
+    low, high, rate = data.get("from_kwh"), data.get("to_kwh"), data.get("rate")
+    span = f"above {low:g} kWh" if high is None else f"{low:g} to {high:g} kWh"
+    unit = f"{data.get('currency', '')}/kWh"
+    slab = f"slab {data.get('slab')} ({span} at {rate:g} {unit})"
+    if event_type == EVENT_SLAB_FORECAST:
+        return f"projected to enter {slab} on {data.get('date')}"
+    return f"entered {slab}"
+
+
 @callback
 def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
 ) -> None:
-    """Describe anomalies as they start and clear."""
+    """Describe anomalies as they start and clear, and a bill's slab events."""
 
     @callback
     def describe_anomaly(event: Event) -> dict[str, str]:
@@ -64,3 +76,14 @@ def async_describe_events(
         }
 
     async_describe_event(DOMAIN, EVENT_ANOMALY, describe_anomaly)
+
+    @callback
+    def describe_slab_event(event: Event) -> dict[str, str]:
+        data = dict(event.data)
+        return {
+            LOGBOOK_ENTRY_NAME: str(data.get("name", "")),
+            LOGBOOK_ENTRY_MESSAGE: describe_slab(str(event.event_type), data),
+        }
+
+    async_describe_event(DOMAIN, EVENT_SLAB_FORECAST, describe_slab_event)
+    async_describe_event(DOMAIN, EVENT_SLAB_ENTERED, describe_slab_event)

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Context, Decimal
 from fractions import Fraction
 import math
@@ -122,7 +122,8 @@ class TariffSchedule:
         for version in versions:
             if (
                 not isinstance(version, TariffVersion)
-                or type(version.effective) is not date
+                or not isinstance(version.effective, date)
+                or isinstance(version.effective, datetime)  # a day, not an instant
             ):
                 raise TariffError(f"not a dated tariff version: {version!r}")
             if not isinstance(version.tariff, Tariff):

@@ -707,7 +707,7 @@ class Tariff:
 
     def _check_lines(self) -> None:
         """The charges of the other lines (see the module)."""
-        for name in _LINE_CHARGES:
+        for name in LINE_CHARGES:
             _check_amount(getattr(self, name), name)
         if self.duty_percent > HUNDRED:
             raise TariffError(f"duty_percent must be 0..100, not {self.duty_percent}")
@@ -1005,7 +1005,7 @@ class Tariff:
             tax_percent=_decimal(data.get("tax_percent", 0), "tax_percent"),
             tou_bands=_tou_from_list(data.get("tou_bands") or []),
             cycle=BillingCycle.from_dict(data.get("cycle", {"type": "monthly"})),
-            **{name: _decimal(data.get(name, 0), name) for name in _LINE_CHARGES},
+            **{name: _decimal(data.get(name, 0), name) for name in LINE_CHARGES},
             rebate_limit=_opt_decimal(data.get("rebate_limit"), "rebate_limit"),
             taxed_lines=_taxed_from(data.get("taxed_lines", list(DEFAULT_TAXED))),
         )
@@ -1039,7 +1039,7 @@ class Tariff:
         """The other lines' charges, only those set: an old tariff's form is as it was."""
         data: dict[str, Any] = {
             name: str(getattr(self, name))
-            for name in _LINE_CHARGES
+            for name in LINE_CHARGES
             if getattr(self, name)
         }
         if self.rebate_limit is not None:
@@ -1049,7 +1049,7 @@ class Tariff:
         return data
 
 
-_LINE_CHARGES: Final = (
+LINE_CHARGES: Final = (  # the other lines' amounts, as Tariff fields and dict keys
     "duty_percent",
     "duty_per_kwh",
     "fac_per_kwh",

@@ -516,8 +516,8 @@ async def async_previous_cycles(
         oldest = tariff.cycle.previous(oldest)
     start, _ = cycle_bounds(oldest, tz)
     end, _ = cycle_bounds(current, tz)
-    statement = await async_statement(
-        hass, tariff, house.entities, start=start, end=end, now=now, tz=tz
+    statement = await async_statement(  # each cycle at the rates in force then
+        hass, house.schedule, house.entities, start=start, end=end, now=now, tz=tz
     )
     if statement.known_from is None:
         return None

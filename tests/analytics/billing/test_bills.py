@@ -28,6 +28,8 @@ from .common import (
     usage_rows,
 )
 
+pytestmark = pytest.mark.databases  # SQLite, PostgreSQL, MariaDB (tests/databases.py)
+
 # September 2026 in India (UTC+5:30): 1 Sep 00:00 IST is 31 Aug 18:30 UTC; the
 # hourly row starting 18:00 UTC (23:30 IST) still belongs to 31 August.
 SEP_FIRST_ROW = datetime(2026, 8, 31, 19, tzinfo=UTC)

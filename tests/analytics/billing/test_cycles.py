@@ -35,6 +35,8 @@ from .common import (
     usage_rows,
 )
 
+pytestmark = pytest.mark.databases  # SQLite, PostgreSQL, MariaDB (tests/databases.py)
+
 D = Decimal
 FLAT = Tariff("EUR", slabs=(Slab(None, D("0.30")),))
 

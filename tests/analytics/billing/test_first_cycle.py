@@ -35,6 +35,8 @@ from .common import (
 )
 from .test_bills import sensor_states
 
+pytestmark = pytest.mark.databases  # SQLite, PostgreSQL, MariaDB (tests/databases.py)
+
 D = Decimal
 INSTALL = datetime(2026, 10, 10, 14, tzinfo=UTC)  # the first statistics row
 

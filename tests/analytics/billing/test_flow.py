@@ -10,11 +10,15 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.util import dt as dt_util
 import probatio
 import pytest
 
 from custom_components.intelergy.analytics.billing import forms as billing_forms
-from custom_components.intelergy.analytics.billing.household import is_energy_total
+from custom_components.intelergy.analytics.billing.household import (
+    is_energy_total,
+    stored_schedule,
+)
 from custom_components.intelergy.const import CONF_KIND, DOMAIN, KIND_BILLING
 from custom_components.intelergy.core.tariff import Tariff
 
@@ -31,6 +35,7 @@ SETTINGS: dict[str, Any] = {
     "sanctioned_kw": 0,
     "tax_percent": 18,
     "method": "average",
+    "fixed_share": "energy",
 }
 # As typed into the rows, in any order: the open-ended slab has no "up to".
 SLABS = [
@@ -82,6 +87,14 @@ async def start(hass: HomeAssistant) -> dict[str, Any]:
     return dict(result)
 
 
+async def revision(hass: HomeAssistant, result: Any) -> Any:
+    """The options' last step, ``billing_revision``, saved as suggested (today)."""
+    assert result["step_id"] == "billing_revision"
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], suggested(result["data_schema"])
+    )
+
+
 async def test_seed_tariff_by_rows(hass: HomeAssistant) -> None:
     form = await start(hass)
     schema = form["data_schema"].schema
@@ -95,6 +108,7 @@ async def test_seed_tariff_by_rows(hass: HomeAssistant) -> None:
         "cycle",
         "slabs",
         "tou_bands",
+        "charges",
     }
     assert cycle_fields(dict(result)) == {"cycle_day"}  # a monthly cycle's only
     result = await hass.config_entries.flow.async_configure(
@@ -313,8 +327,11 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         {"upto": 300.0, "rate": 4.5},
         {"rate": 6.0},
     ]
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"cycle": {"cycle_day": 5}, "slabs": [{"rate": 5.0}]}
+    result = await revision(
+        hass,
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {"cycle": {"cycle_day": 5}, "slabs": [{"rate": 5.0}]}
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["entities"] == ["sensor.main", "sensor.plug"]
@@ -344,11 +361,18 @@ async def test_options_errors_and_switching_to_tables(hass: HomeAssistant) -> No
         {**MONTHLY, "slabs": [{"table_upto": 100.0, "upto": 50.0, "rate": 1.0}]},
     )
     assert result["errors"] == {"base": "invalid_tariff"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**MONTHLY, "slabs": [{"rate": 1.0}]}
+    result = await revision(
+        hass,
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**MONTHLY, "slabs": [{"rate": 1.0}]}
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert Tariff.from_dict(entry.options["tariff"]).tables[0].upto_kwh is None
+    # New rates, same cycle: a revision from today; the old rates stay before it.
+    versions = stored_schedule(entry.options).versions
+    assert versions[0].tariff == SEED
+    assert versions[1].effective == dt_util.now().date()
+    assert versions[1].tariff.tables[0].upto_kwh is None
 
 
 async def test_options_of_a_broken_tariff_start_afresh(hass: HomeAssistant) -> None:
@@ -363,8 +387,11 @@ async def test_options_of_a_broken_tariff_start_afresh(hass: HomeAssistant) -> N
         result["flow_id"], settings
     )
     assert result["step_id"] == "billing_tariff"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**MONTHLY, "slabs": SLABS}
+    result = await revision(
+        hass,
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**MONTHLY, "slabs": SLABS}
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert Tariff.from_dict(entry.options["tariff"]) == SEED
@@ -449,9 +476,12 @@ async def test_options_switching_the_kind_of_cycle(hass: HomeAssistant) -> None:
     # The monthly start day does not fit: no cycle values are suggested.
     assert suggested(result["data_schema"])["cycle"] == {}
     assert suggested(result["data_schema"])["slabs"][0] == {"upto": 100.0, "rate": 3.5}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {"cycle": {"cycle_days": 30, "cycle_anchor": "2026-10-05"}, "slabs": SLABS},
+    result = await revision(
+        hass,
+        await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {"cycle": {"cycle_days": 30, "cycle_anchor": "2026-10-05"}, "slabs": SLABS},
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert Tariff.from_dict(entry.options["tariff"]).cycle.as_dict() == {
@@ -486,7 +516,12 @@ async def test_the_form_the_frontend_gets_has_one_cycle(
     serialized = probatio.to_field_list(
         result["data_schema"], custom_serializer=cv.custom_serializer
     )
-    assert [field["name"] for field in serialized] == ["cycle", "slabs", "tou_bands"]
+    assert [field["name"] for field in serialized] == [
+        "cycle",
+        "slabs",
+        "tou_bands",
+        "charges",
+    ]
     cycle = serialized[0]
     assert (cycle["type"], cycle["expanded"]) == ("expandable", True)
     assert [field["name"] for field in cycle["schema"]] == fields

@@ -40,6 +40,8 @@ from .common import (
     setup_integration,
 )
 
+pytestmark = pytest.mark.databases  # SQLite, PostgreSQL, MariaDB (tests/databases.py)
+
 FLAT = Tariff("EUR", slabs=(Slab(None, Decimal("0.25")),))
 SENSORS = ("sensor.kitchen_energy", "sensor.garage_energy")
 

@@ -27,6 +27,8 @@ from tests.recorder import auto_enable_custom_integrations  # noqa: F401
 
 from .common import HOUR, energy_metadata, import_rows, usage_rows
 
+pytestmark = pytest.mark.databases  # SQLite, PostgreSQL, MariaDB (tests/databases.py)
+
 START = datetime(2026, 9, 1, tzinfo=UTC)
 NOW = datetime(2026, 9, 8, 0, 20, tzinfo=UTC)
 

@@ -22,6 +22,8 @@ from tests.recorder import HOUR, auto_enable_custom_integrations  # noqa: F401
 
 from .common import Link, entity_of, meter_entry, mqtt_link, state_of
 
+pytestmark = pytest.mark.databases  # SQLite, PostgreSQL, MariaDB (tests/databases.py)
+
 
 @pytest.fixture
 async def link(

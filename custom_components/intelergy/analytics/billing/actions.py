@@ -12,7 +12,15 @@
 * ``intelergy.export_invoice``: a cycle's PDF invoice under
   ``<config>/intelergy/invoices/``, with a signed link that opens it for a day
   (``invoices.py``); by default the previous cycle, or the current one when the
-  statistics start after the previous cycle.
+  statistics start after the previous cycle;
+* ``intelergy.compare_tariffs``: "what if": the same period billed from the
+  same statistics under the entry's own tariff versions and under other billing
+  entries' and inline tariffs, each bill's lines and its difference from the
+  entry's own (``tariff.compare``).
+
+Every bill is priced at the rates in force on each day (``bills``: dated
+versions, pro rata in a cycle straddling a revision); responses list the bill's
+lines (``lines``: key, label, amount and basis) in the printed order.
 
 Targets (entities, devices, areas, floors, labels) narrow the sensors; without
 targets the billing entry's own sensors are used. ``config_entry_id`` picks the
@@ -46,10 +54,27 @@ import probatio
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...const import CONF_KIND, DOMAIN, KIND_BILLING
+from ...core.invoice import line_label
 from ...core.ledger import Charges, Statement, boundary, cycle_bounds, share_by_energy
 from ...core.prediction import Method
-from ...core.tariff import Cycle, Tariff, TariffError, local_midnight
-from .bills import async_cycle_so_far, async_energy, async_statement, projections
+from ...core.tariff import (
+    Bill,
+    BillLine,
+    Cycle,
+    Tariff,
+    TariffError,
+    compare,
+    local_midnight,
+)
+from .bills import (
+    Rates,
+    add_lines,
+    async_cycle_so_far,
+    async_energy,
+    async_statement,
+    part_lines,
+    projections,
+)
 from .descriptions import slab_rows, tou_rows
 from .household import (
     Household,
@@ -72,6 +97,7 @@ SERVICE_CALCULATE_BILL: Final = "calculate_bill"
 SERVICE_PREDICT_BILL: Final = "predict_bill"
 SERVICE_ENERGY_REPORT: Final = "energy_report"
 SERVICE_EXPORT_INVOICE: Final = "export_invoice"
+SERVICE_COMPARE_TARIFFS: Final = "compare_tariffs"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_PERIOD: Final = "period"
@@ -79,6 +105,8 @@ ATTR_START: Final = "start"
 ATTR_END: Final = "end"
 ATTR_METHOD: Final = "method"
 ATTR_GROUP_BY: Final = "group_by"
+ATTR_ENTRIES: Final = "entries"
+ATTR_TARIFFS: Final = "tariffs"
 
 CURRENT_CYCLE: Final = "current_cycle"
 PREVIOUS_CYCLE: Final = "previous_cycle"
@@ -105,6 +133,18 @@ REPORT_SCHEMA: Final = probatio.Schema(
 INVOICE_SCHEMA: Final = probatio.Schema(
     {**_ENTRY, probatio.Optional(ATTR_PERIOD): cv.string}
 )
+COMPARE_SCHEMA: Final = probatio.Schema(
+    {
+        **_ENTRY,
+        **_PERIOD,
+        probatio.Optional(ATTR_ENTRIES, default=list): probatio.All(
+            cv.ensure_list, [cv.string]
+        ),
+        probatio.Optional(ATTR_TARIFFS, default=dict): probatio.Schema(
+            {cv.string: dict}
+        ),
+    }
+)
 
 
 def _error(
@@ -120,19 +160,24 @@ def _error(
 # --- Which entry, which sensors, which period ---------------------------------------
 
 
+def _billing_entry(hass: HomeAssistant, entry_id: str) -> ConfigEntry[Any]:
+    """The billing entry ``entry_id``; a translated error for any other id."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if (
+        entry is None
+        or entry.domain != DOMAIN
+        or entry.data.get(CONF_KIND) != KIND_BILLING
+    ):
+        raise _error(
+            translation_key="billing_not_an_entry", placeholders={"entry": entry_id}
+        )
+    return entry
+
+
 def _entry(hass: HomeAssistant, call: ServiceCall) -> ConfigEntry[Any]:
     """The billing entry named by ``config_entry_id``, or the only one."""
     if (entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID)) is not None:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if (
-            entry is None
-            or entry.domain != DOMAIN
-            or entry.data.get(CONF_KIND) != KIND_BILLING
-        ):
-            raise _error(
-                translation_key="billing_not_an_entry", placeholders={"entry": entry_id}
-            )
-        return entry
+        return _billing_entry(hass, entry_id)
     entries = billing_entries(hass)
     if not entries:
         raise _error(translation_key="billing_no_entry")
@@ -188,7 +233,7 @@ def _targets(
     return sorted(found)
 
 
-def _cycle(tariff: Tariff, period: str, now: datetime, tz: tzinfo) -> Cycle:
+def _cycle(tariff: Rates, period: str, now: datetime, tz: tzinfo) -> Cycle:
     current = tariff.cycle.containing(now, tz)
     if period == CURRENT_CYCLE:
         return current
@@ -208,7 +253,7 @@ def _cycle(tariff: Tariff, period: str, now: datetime, tz: tzinfo) -> Cycle:
 
 
 def _period(
-    call: ServiceCall, tariff: Tariff | None, now: datetime, tz: tzinfo
+    call: ServiceCall, tariff: Rates | None, now: datetime, tz: tzinfo
 ) -> tuple[datetime, datetime]:
     """[start, end) of the call: a cycle keyword, ``YYYY-MM``, or start/end."""
     start: datetime | None = call.data.get(ATTR_START)
@@ -245,6 +290,25 @@ def _money(amount: Decimal) -> float:
 
 def _local(when: datetime | None) -> str | None:
     return None if when is None else dt_util.as_local(when).isoformat()
+
+
+def _line(line: BillLine) -> dict[str, Any]:
+    """A bill's line: key, label (as the invoice prints it), amount and basis."""
+    basis = {
+        name: float(value)
+        for name in ("kwh", "rate", "percent")
+        if (value := getattr(line, name)) is not None
+    }
+    return {
+        "key": line.key,
+        "label": line_label(line),
+        "amount": _money(line.amount),
+        "basis": basis,
+    }
+
+
+def _lines(lines: Sequence[BillLine]) -> list[Any]:
+    return [_line(line) for line in lines]
 
 
 def _charges(charges: Charges) -> dict[str, Any]:
@@ -305,6 +369,7 @@ def _statement(
         "tax_percent": float(house.tariff.tax_percent),
         "statistics_start": _local(statement.known_from),
         **_charges(charges),
+        "lines": _lines(add_lines(statement.parts)),
         "cycles": [
             {
                 "cycle_start": priced.part.cycle.start.isoformat(),
@@ -314,6 +379,7 @@ def _statement(
                 "complete": priced.part.complete,
                 "counted_from": _local(priced.part.counted_from),
                 **_charges(priced.charges),
+                "lines": _lines(part_lines(priced)),
             }
             for priced in statement.parts
         ],
@@ -355,10 +421,10 @@ async def _async_calculate_bill(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry, house, entity_ids = _billed(call)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
-    start, end = _period(call, house.tariff, now, tz)
+    start, end = _period(call, house.schedule, now, tz)
     with _reading():
         statement = await async_statement(
-            hass, house.tariff, entity_ids, start=start, end=end, now=now, tz=tz
+            hass, house.schedule, entity_ids, start=start, end=end, now=now, tz=tz
         )
     parts = statement.parts
     first, last = _bounds(start, end, now)
@@ -379,8 +445,8 @@ async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
         [Method(call.data[ATTR_METHOD])] if ATTR_METHOD in call.data else list(Method)
     )
     with _reading():
-        so_far = await async_cycle_so_far(hass, house.tariff, entity_ids, now, tz)
-    projected = projections(so_far, house.tariff, methods)
+        so_far = await async_cycle_so_far(hass, house.schedule, entity_ids, now, tz)
+    projected = projections(so_far, house.schedule, methods)
     if projected is None:
         raise _error(translation_key="billing_not_enough_history")
     found = describe(hass, entity_ids)
@@ -403,6 +469,7 @@ async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
             "energy_charge": _money(cost.bill.energy_charge),
             "fixed_charge": _money(cost.bill.fixed_charge),
             "tax": _money(cost.bill.tax),
+            "lines": _lines(cost.bill.lines),
             **_breakdown(found, kwh, share_by_energy(cost.bill.total, kwh)),
         }
     return {
@@ -416,6 +483,7 @@ async def _async_predict_bill(call: ServiceCall) -> ServiceResponse:
         "complete_days": len(so_far.daily),
         "used_kwh": round(so_far.energy_kwh, 3),
         "cost_so_far": _money(so_far.bill.total),
+        "lines_so_far": _lines(so_far.bill.lines),
         "methods": results,
     }
 
@@ -472,7 +540,7 @@ async def _async_energy_report(call: ServiceCall) -> ServiceResponse:
     entity_ids = _targets(hass, call, () if house is None else house.entities)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
     start, end = _bounds(
-        *_period(call, None if house is None else house.tariff, now, tz), now
+        *_period(call, None if house is None else house.schedule, now, tz), now
     )
     group: Period = call.data[ATTR_GROUP_BY]
     edges = _edges(start, end, group, tz)
@@ -586,6 +654,109 @@ async def _async_export_invoice(call: ServiceCall) -> ServiceResponse:
         "currency": bill.currency,
         "energy_kwh": round(float(bill.energy_kwh), 3),
         "total": _money(bill.total),
+        "lines": _lines(bill.lines),
+    }
+
+
+def _as_bill(statement: Statement) -> Bill:
+    """A period's statement as one bill (its charges, its parts' lines added)."""
+    charges = statement.charges
+    return Bill(
+        currency=statement.currency,
+        energy_kwh=charges.kwh,
+        slab_lines=charges.slabs,
+        tou_lines=charges.tou,
+        energy_charge=charges.energy_charge,
+        fixed_charge=charges.fixed_charge,
+        tax_percent=Decimal(0),
+        tax=charges.tax,
+        total=charges.total,
+        lines=add_lines(statement.parts),
+    )
+
+
+def _alternatives(
+    hass: HomeAssistant, call: ServiceCall, entry: ConfigEntry[Any]
+) -> dict[str, tuple[dict[str, Any], Rates]]:
+    """The other tariffs of a comparison by name: entries', then inline ones.
+
+    A name already taken (the entry's own title, two entries' titles, an inline
+    tariff named like an entry) gets a number added: "Home (2)".
+    """
+    found: dict[str, tuple[dict[str, Any], Rates]] = {}
+
+    def add(name: str, source: dict[str, Any], rates: Rates) -> None:
+        unique, number = name, 2
+        while unique in found or unique == entry.title:
+            unique = f"{name} ({number})"
+            number += 1
+        found[unique] = (source, rates)
+
+    for entry_id in call.data[ATTR_ENTRIES]:
+        other = _billing_entry(hass, entry_id)
+        add(
+            other.title,
+            {"source": "entry", "config_entry_id": other.entry_id},
+            _household(other).schedule,
+        )
+    for name, data in call.data[ATTR_TARIFFS].items():
+        try:
+            tariff = Tariff.from_dict(data)
+        except TariffError as err:
+            raise _error(
+                translation_key="billing_compare_invalid_tariff",
+                placeholders={"name": name, "error": str(err)},
+            ) from err
+        add(name, {"source": "inline"}, tariff)
+    if not found:
+        raise _error(translation_key="billing_compare_nothing")
+    return found
+
+
+async def _async_compare_tariffs(call: ServiceCall) -> ServiceResponse:
+    """The same period billed under the entry's tariff and under others."""
+    hass = call.hass
+    entry, house, entity_ids = _billed(call)
+    now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
+    start, end = _period(call, house.schedule, now, tz)
+    tariffs = {
+        entry.title: (
+            {"source": "own", "config_entry_id": entry.entry_id},
+            house.schedule,
+        ),
+        **_alternatives(hass, call, entry),
+    }
+    bills: dict[str, Bill] = {}
+    with _reading():
+        for name, (_, rates) in tariffs.items():
+            statement = await async_statement(
+                hass, rates, entity_ids, start=start, end=end, now=now, tz=tz
+            )
+            bills[name] = _as_bill(statement)
+    try:
+        rows = compare(bills)
+    except TariffError as err:
+        raise _error(
+            translation_key="billing_compare_currency",
+            placeholders={"error": str(err)},
+        ) from err
+    first, last = _bounds(start, end, now)
+    return {
+        "household": entry.title,
+        "start": dt_util.as_local(first).isoformat(),
+        "end": dt_util.as_local(last).isoformat(),
+        "currency": house.tariff.currency,
+        "energy_kwh": round(float(bills[entry.title].energy_kwh), 3),
+        "bills": [
+            {
+                "name": row["name"],
+                **tariffs[row["name"]][0],
+                "total": _money(row["total"]),
+                "difference": _money(row["difference"]),
+                "lines": _lines(bills[row["name"]].lines),
+            }
+            for row in rows
+        ],
     }
 
 
@@ -596,6 +767,7 @@ def async_setup_billing_actions(hass: HomeAssistant) -> None:
         (SERVICE_PREDICT_BILL, _async_predict_bill, PREDICT_SCHEMA),
         (SERVICE_ENERGY_REPORT, _async_energy_report, REPORT_SCHEMA),
         (SERVICE_EXPORT_INVOICE, _async_export_invoice, INVOICE_SCHEMA),
+        (SERVICE_COMPARE_TARIFFS, _async_compare_tariffs, COMPARE_SCHEMA),
     ):
         hass.services.async_register(
             DOMAIN,

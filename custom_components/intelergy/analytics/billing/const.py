@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from ...core.tariff import LINE_CHARGES
+
 # Entry data: the household / tariff name (also the entry title).
 CONF_NAME: Final = "name"
 
-# Entry options: the billed sensors, the tariff (Tariff.as_dict()), the projection.
+# Entry options: the billed sensors, the tariff, the projection. The tariff is
+# Tariff.as_dict() while it is one version in force since ever (as entries
+# always stored it), else TariffSchedule.as_dict() (dated versions).
 CONF_ENTITIES: Final = "entities"
 CONF_TARIFF: Final = "tariff"
 CONF_METHOD: Final = "method"
@@ -26,6 +30,13 @@ CONF_SANCTIONED_KW: Final = "sanctioned_kw"
 CONF_TAX_PERCENT: Final = "tax_percent"
 CONF_SLABS: Final = "slabs"
 CONF_TOU_BANDS: Final = "tou_bands"
+CONF_EFFECTIVE: Final = "effective"  # options: the date the rates take effect
+CONF_REMOVE_VERSIONS: Final = "remove_versions"  # options: future versions to drop
+CONF_CHARGES: Final = "charges"  # the section of the lines besides energy
+# The section's fields: named as the tariff's own keys (Tariff.as_dict()).
+CHARGE_FIELDS: Final = LINE_CHARGES
+CONF_REBATE_LIMIT: Final = "rebate_limit"
+CONF_TAXED_LINES: Final = "taxed_lines"
 
 # Row fields of the slab and TOU tables.
 ROW_TABLE_UPTO: Final = "table_upto"

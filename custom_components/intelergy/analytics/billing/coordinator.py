@@ -14,10 +14,14 @@ from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...const import DOMAIN, LOGGER
+from ...core.allocation import Allocation
 from ...core.prediction import CostProjection
+from ...core.tariff import TariffError
 from .bills import CycleSoFar, async_cycle_so_far, projections
 from .const import REFRESH_MINUTES, REFRESH_SECOND
+from .hourly import FixedShare, HourlyReader, fair_costs, fixed_share
 from .household import Household
+from .slabs import SlabEvents, SlabFigures, slab_figures
 from .statistics import recorder_loaded
 
 
@@ -27,6 +31,9 @@ class BillingData:
 
     so_far: CycleSoFar
     projection: CostProjection | None  # by the entry's method; None: no full day yet
+    slabs: SlabFigures | None = None  # None: the tariff could not place the cycle
+    allocation: Allocation | None = None  # None: shared by energy (``hourly``)
+    fixed_share: FixedShare = "energy"
 
 
 class BillingCoordinator(DataUpdateCoordinator[BillingData]):
@@ -34,6 +41,9 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
 
     Everything comes from the recorder's statistics, so the figures are right
     after a restart and after a meter's backlog is imported into past hours.
+    Each refresh also places the cycle on its slabs (``slabs``: position, price
+    of the next kWh, forecast, events) and shares the bill fairly between the
+    billed sensors (``hourly``).
     """
 
     config_entry: ConfigEntry[Any]
@@ -50,6 +60,12 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
             update_interval=None,
         )
         self.household = household
+        self.slab_events = SlabEvents(hass, entry)
+        self.hourly = HourlyReader()
+
+    async def _async_setup(self) -> None:
+        """The slab watch as saved: a restart repeats no event."""
+        await self.slab_events.async_load()
 
     async def _async_update_data(self) -> BillingData:
         """The current cycle from the statistics."""
@@ -58,13 +74,15 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
                 translation_domain=DOMAIN, translation_key="billing_no_recorder"
             )
         household = self.household
+        tariff = household.tariff
+        tz = dt_util.get_default_time_zone()
+        now = dt_util.utcnow()
         try:
-            so_far = await async_cycle_so_far(
-                self.hass,
-                household.tariff,
-                household.entities,
-                dt_util.utcnow(),
-                dt_util.get_default_time_zone(),
+            so_far = await async_cycle_so_far(  # at the rates in force each day
+                self.hass, household.schedule, household.entities, now, tz
+            )
+            rows = await self.hourly.async_rows(
+                self.hass, household.entities, so_far.cycle_start, now
             )
         except SQLAlchemyError as err:
             raise UpdateFailed(
@@ -72,9 +90,22 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
                 translation_key="billing_statistics_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        projected = projections(so_far, household.tariff, [household.method])
+        projected = projections(so_far, household.schedule, [household.method])
+        projection = None if projected is None else projected[household.method]
+        figures: SlabFigures | None = None
+        try:
+            figures = slab_figures(tariff, so_far, projection, tz)
+        except TariffError as err:  # not expected: the bill was priced
+            LOGGER.debug("%s: slab position not computed: %s", household.title, err)
+        if figures is not None:
+            await self.slab_events.async_update(so_far, figures, tz)
+        fixed = fixed_share(self.config_entry.options)
         return BillingData(
-            so_far, None if projected is None else projected[household.method]
+            so_far,
+            projection,
+            figures,
+            fair_costs(tariff, so_far, rows, fixed, tz),
+            fixed,
         )
 
     @callback

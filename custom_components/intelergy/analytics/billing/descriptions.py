@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +32,7 @@ from homeassistant.util import dt as dt_util
 from ...core.prediction import CostProjection
 from ...core.tariff import Bill, SlabLine, TouLine
 from .coordinator import BillingData
+from .slabs import SlabFigures, slab_attributes
 
 # Attributes that change with every refresh stay out of the recorder's database.
 UNRECORDED: frozenset[str] = frozenset(
@@ -47,6 +48,16 @@ UNRECORDED: frozenset[str] = frozenset(
         "low_kwh",
         "high_kwh",
         "methods",
+        "slab",
+        "from_kwh",
+        "to_kwh",
+        "rate",
+        "next_rate",
+        "table",
+        "band",
+        "band_rate",
+        "includes",
+        "kwh_left",
     }
 )
 
@@ -55,10 +66,11 @@ UNRECORDED: frozenset[str] = frozenset(
 class BillingSensorDescription(SensorEntityDescription):
     """A sensor reading one figure of the cycle so far."""
 
-    value_fn: Callable[[BillingData], float | Decimal | None]
+    value_fn: Callable[[BillingData], float | Decimal | date | None]
     last_reset_fn: Callable[[BillingData], datetime] | None = None
     attributes_fn: Callable[[BillingData], dict[str, Any]] | None = None
     monetary: bool = False  # the unit is the tariff's currency
+    price: bool = False  # the unit is the tariff's currency per kWh
 
 
 def slab_rows(lines: Sequence[SlabLine]) -> list[dict[str, Any]]:
@@ -176,6 +188,60 @@ def _energy(key: str, **kwargs: Any) -> BillingSensorDescription:
     )
 
 
+def _slabs(
+    fn: Callable[[SlabFigures], Any],
+) -> Callable[[BillingData], Any]:
+    def value(data: BillingData) -> Any:
+        return None if data.slabs is None else fn(data.slabs)
+
+    return value
+
+
+def _price_attributes(data: BillingData) -> dict[str, Any]:
+    """The slab (or band) the next kWh is priced in, and what the price holds."""
+    figures = data.slabs
+    if figures is None:
+        return {}
+    position = figures.position
+    band = figures.band
+    return {
+        **slab_attributes(figures.ladder, position.index),
+        "table": None if position.table is None else position.table + 1,
+        "band": None if band is None else band.name,
+        "band_rate": None if band is None else float(band.rate),
+        "includes": list(figures.includes),
+    }
+
+
+def _slab_attributes(data: BillingData) -> dict[str, Any]:
+    """The slab the cycle stands in, and the next slab's rate."""
+    figures = data.slabs
+    if figures is None:
+        return {}
+    position = figures.position
+    return {
+        **slab_attributes(figures.ladder, position.index),
+        "next_rate": None if position.next_rate is None else float(position.next_rate),
+        "table": None if position.table is None else position.table + 1,
+    }
+
+
+def _next_slab_attributes(data: BillingData) -> dict[str, Any]:
+    """The slab the projection enters on the forecast day."""
+    figures = data.slabs
+    if figures is None or figures.crossing is None:
+        return {}
+    return slab_attributes(figures.ladder, figures.position.index + 1)
+
+
+def _household_share(data: BillingData) -> Decimal:
+    """What the sensors' costs leave of the cycle's bill."""
+    if data.allocation is not None:
+        return data.allocation.household
+    so_far = data.so_far
+    return so_far.bill.total - sum(so_far.sensor_cost.values(), Decimal(0))
+
+
 SENSORS: tuple[BillingSensorDescription, ...] = (
     _energy(
         "energy_cycle",
@@ -207,11 +273,58 @@ SENSORS: tuple[BillingSensorDescription, ...] = (
         ),
         attributes_fn=_energy_band,
     ),
+    BillingSensorDescription(
+        key="next_kwh_price",
+        translation_key="next_kwh_price",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=3,
+        price=True,
+        value_fn=_slabs(lambda figures: round(float(figures.price), 6)),
+        attributes_fn=_price_attributes,
+    ),
+    _energy(
+        "slab_kwh_left",
+        value_fn=_slabs(
+            lambda figures: (
+                None
+                if figures.position.kwh_left is None
+                else round(float(figures.position.kwh_left), 3)
+            )
+        ),
+        attributes_fn=_slab_attributes,
+    ),
+    BillingSensorDescription(
+        key="next_slab_date",
+        translation_key="next_slab_date",
+        device_class=SensorDeviceClass.DATE,
+        value_fn=_slabs(lambda figures: figures.crossing),
+        attributes_fn=_next_slab_attributes,
+    ),
+    _money(
+        "household_share",
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_household_share,
+        last_reset_fn=_cycle_start,
+        attributes_fn=lambda data: {"fixed_share": data.fixed_share},
+    ),
 )
 
 
+def _sensor_cost(entity_id: str) -> Callable[[BillingData], Decimal | None]:
+    def value(data: BillingData) -> Decimal | None:
+        if data.allocation is not None:
+            return data.allocation.per_sensor.get(entity_id, Decimal("0.00"))
+        return data.so_far.sensor_cost.get(entity_id)
+
+    return value
+
+
 def sensor_cost(key: str, entity_id: str, name: str) -> BillingSensorDescription:
-    """*Cost this cycle* of one billed sensor: its share of the cycle's cost."""
+    """*Cost this cycle* of one billed sensor: its fair share (``hourly``).
+
+    Each hour's energy at the price it was bought at, the fixed lines by energy
+    or on the household's line; by energy alone when that cannot be computed.
+    """
     return BillingSensorDescription(
         key=f"sensor_cost_{key}",
         translation_key="sensor_cost",
@@ -220,7 +333,7 @@ def sensor_cost(key: str, entity_id: str, name: str) -> BillingSensorDescription
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         monetary=True,
-        value_fn=lambda data: data.so_far.sensor_cost.get(entity_id),
+        value_fn=_sensor_cost(entity_id),
         last_reset_fn=_cycle_start,
         attributes_fn=lambda data: {
             "entity_id": entity_id,

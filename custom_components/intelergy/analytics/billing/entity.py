@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from homeassistant.components.sensor import SensorEntity
+from homeassistant.const import UnitOfEnergy
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from ...entity import IntelergyEntity
@@ -26,15 +27,18 @@ class BillingSensor(IntelergyEntity[BillingCoordinator], SensorEntity):
         description: BillingSensorDescription,
         device_info: DeviceInfo,
     ) -> None:
-        """Monetary sensors are in the tariff's currency."""
+        """Monetary sensors are in the tariff's currency, prices per kWh of it."""
         super().__init__(coordinator, description, device_info)
+        currency = coordinator.household.tariff.currency
         if description.monetary:
+            self._attr_native_unit_of_measurement = currency
+        elif description.price:
             self._attr_native_unit_of_measurement = (
-                coordinator.household.tariff.currency
+                f"{currency}/{UnitOfEnergy.KILO_WATT_HOUR}"
             )
 
     @property
-    def native_value(self) -> float | Decimal | None:
+    def native_value(self) -> float | Decimal | date | None:
         """The figure from the last read of the statistics."""
         return self.entity_description.value_fn(self.coordinator.data)
 

@@ -2,7 +2,11 @@
 
 A new entry asks for a name too; the options change an entry's settings and
 tariff. The first step chooses the kind of cycle; the second shows that cycle's
-fields only, with the slabs. The forms and their checks are in ``forms.py``.
+fields only, with the slabs and the other charges. In the options a third step,
+``billing_revision``, asks from when the rates are in force (today by
+default) and lists the entry's versions: saving adds a version from that date
+(``forms.revised``), past cycles keep theirs. The forms and their checks are in
+``forms.py``.
 """
 
 from __future__ import annotations
@@ -20,14 +24,17 @@ from homeassistant.config_entries import (
 from ...const import CONF_KIND, KIND_BILLING
 from . import forms
 from .const import (
+    CONF_CHARGES,
     CONF_CURRENCY,
     CONF_CYCLE,
     CONF_CYCLE_TYPE,
+    CONF_EFFECTIVE,
     CONF_NAME,
     CONF_SLABS,
     CONF_TARIFF_TYPE,
     CONF_TOU_BANDS,
 )
+from .household import today
 
 
 class _BillingSteps(ConfigEntryBaseFlow):
@@ -44,7 +51,7 @@ class _BillingSteps(ConfigEntryBaseFlow):
         if user_input is not None:
             result = forms.build_options(self._billing, user_input)
             if isinstance(result, dict):
-                return self._done(result)
+                return await self._done(result)
             errors, placeholders = result
         settings = self._billing
         return self.async_show_form(
@@ -86,7 +93,7 @@ class _BillingSteps(ConfigEntryBaseFlow):
         """The tariff rows the form starts from."""
         return {}
 
-    def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
+    async def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
         """The entry created or its options saved."""
         raise NotImplementedError
 
@@ -104,7 +111,7 @@ class BillingConfigFlow(_BillingSteps, ConfigFlow):
             user_input = {**user_input, CONF_NAME: name}
         return await self._settings_step(user_input, forms.defaults(self.hass))
 
-    def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
+    async def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
         name = self._billing[CONF_NAME]
         return self.async_create_entry(
             title=name, data={CONF_KIND: KIND_BILLING, CONF_NAME: name}, options=options
@@ -122,10 +129,42 @@ class BillingOptionsFlow(_BillingSteps, OptionsFlow):
             user_input, forms.settings_from_options(self.config_entry.options)
         )
 
+    _revision: dict[str, Any]
+
+    async def async_step_billing_revision(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """From when the new rates are in force; the versions, future ones removable."""
+        versions = forms.stored_versions(self.config_entry.options)
+        day = today()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            result = forms.revise_options(self._revision, versions, user_input, day)
+            if isinstance(result, dict):
+                return self.async_create_entry(data=result)
+            errors, placeholders = result
+        return self.async_show_form(
+            step_id="billing_revision",
+            data_schema=self.add_suggested_values_to_schema(
+                forms.revision_schema(forms.future_versions(versions, day)),
+                user_input or {CONF_EFFECTIVE: day.isoformat()},
+            ),
+            errors=errors,
+            description_placeholders={
+                **placeholders,
+                "versions": forms.describe_versions(versions, day)
+                if versions is not None
+                else "",
+            },
+        )
+
     def _current_rows(self) -> dict[str, Any]:
-        """The entry's cycle fields and rows, where they fit the types chosen."""
+        """The entry's cycle fields, rows and charges where they fit the types chosen."""
         current = forms.rows_from_options(self.config_entry.options)
         rows: dict[str, Any] = {}
+        if CONF_CHARGES in current:
+            rows[CONF_CHARGES] = current[CONF_CHARGES]
         if current.get(CONF_CYCLE_TYPE) == self._billing[CONF_CYCLE_TYPE]:
             rows[CONF_CYCLE] = current[CONF_CYCLE]  # else the other cycle's fields
         if current.get(CONF_TARIFF_TYPE) == self._billing[CONF_TARIFF_TYPE]:
@@ -133,5 +172,7 @@ class BillingOptionsFlow(_BillingSteps, OptionsFlow):
                 rows[key] = current[key]
         return rows
 
-    def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
-        return self.async_create_entry(data=options)
+    async def _done(self, options: dict[str, Any]) -> ConfigFlowResult:
+        """On to the date the rates take effect."""
+        self._revision = options
+        return await self.async_step_billing_revision()

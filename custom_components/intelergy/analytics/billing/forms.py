@@ -20,7 +20,24 @@ limits, the tariff's currency per kWh for the rates.
 
 A printed tariff "0-100 kWh 3.50, 101-300 4.50, 301+ 6.00" is three rows: up to
 100 at 3.50, up to 300 at 4.50, and 6.00 with no limit. Rows may be entered in
-any order. The tariff is stored in the entry's options as ``Tariff.as_dict()``.
+any order.
+
+The second step also holds, in a collapsed *Other charges and rebates*
+section, the lines of a printed bill besides energy, fixed charge and tax
+(``core.tariff``): electricity duty (a percent of the energy charge and / or
+per kWh), fuel adjustment per kWh, meter rent and a minimum charge per cycle,
+a rebate per kWh and / or flat with an optional limit, and which lines are
+taxed. In the options flow it also asks from which date the rates are in
+force (default today): saving adds a tariff version from that date (or
+replaces that date's), so cycles before it keep their rates; future versions
+may be removed there. A change of currency or billing cycle is not a revision
+(versions change prices, not cycles): with one version it replaces it, as
+before; with several it is refused.
+
+Stored in the entry's options under ``CONF_TARIFF``: ``Tariff.as_dict()`` while
+the tariff is one version in force since ever (what every entry stored before
+versions, still readable by an older Intelergy), else
+``TariffSchedule.as_dict()``.
 """
 
 from __future__ import annotations
@@ -37,25 +54,39 @@ from homeassistant.helpers import entity_registry as er, selector
 import probatio
 
 from ...core.prediction import Method
-from ...core.tariff import Slab, Tariff, TariffDecreasesError, TariffError
+from ...core.schedule import TariffSchedule
+from ...core.tariff import (
+    DEFAULT_TAXED,
+    TAXABLE_LINES,
+    Slab,
+    Tariff,
+    TariffDecreasesError,
+    TariffError,
+)
 from ...flow_helpers import number_box, whole_number
 from .const import (
+    CHARGE_FIELDS,
+    CONF_CHARGES,
     CONF_CURRENCY,
     CONF_CYCLE,
     CONF_CYCLE_ANCHOR,
     CONF_CYCLE_DAY,
     CONF_CYCLE_DAYS,
     CONF_CYCLE_TYPE,
+    CONF_EFFECTIVE,
     CONF_ENTITIES,
     CONF_FIXED_CHARGE,
     CONF_FIXED_PER_KW,
     CONF_METHOD,
     CONF_NAME,
+    CONF_REBATE_LIMIT,
+    CONF_REMOVE_VERSIONS,
     CONF_SANCTIONED_KW,
     CONF_SLABS,
     CONF_TARIFF,
     CONF_TARIFF_TYPE,
     CONF_TAX_PERCENT,
+    CONF_TAXED_LINES,
     CONF_TOU_BANDS,
     CYCLE_MONTHLY,
     CYCLE_ROLLING,
@@ -70,7 +101,15 @@ from .const import (
     TARIFF_SLABS,
     TARIFF_TABLES,
 )
-from .household import billing_entries, is_energy_total
+from .hourly import CONF_FIXED_SHARE, DEFAULT_FIXED_SHARE, FIXED_SHARES
+from .household import (
+    billing_entries,
+    is_energy_total,
+    single,
+    stored_schedule,
+    today as local_today,
+    version_date,
+)
 
 SETTINGS: Final = (
     CONF_CURRENCY,
@@ -155,13 +194,41 @@ def cycle_schema(cycle_type: str) -> probatio.Schema:
     )
 
 
+def charges_schema(currency: str | None = None) -> probatio.Schema:
+    """The *Other charges and rebates* section: every line besides energy and fixed."""
+    money = number_box(0, unit=currency)
+    per_kwh = number_box(0, unit=f"{currency}/kWh" if currency else None)
+    return probatio.Schema(
+        {
+            probatio.Required("duty_percent", default=0): number_box(0, 100, unit="%"),
+            probatio.Required("duty_per_kwh", default=0): per_kwh,
+            probatio.Required("fac_per_kwh", default=0): per_kwh,
+            probatio.Required("meter_rent", default=0): money,
+            probatio.Required("minimum_charge", default=0): money,
+            probatio.Required("rebate_per_kwh", default=0): per_kwh,
+            probatio.Required("rebate_flat", default=0): money,
+            probatio.Optional(CONF_REBATE_LIMIT): money,
+            probatio.Required(
+                CONF_TAXED_LINES, default=list(DEFAULT_TAXED)
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=list(TAXABLE_LINES),
+                    multiple=True,
+                    mode=selector.SelectSelectorMode.LIST,
+                    translation_key="billing_taxed_line",
+                )
+            ),
+        }
+    )
+
+
 def tariff_schema(
     tariff_type: str, cycle_type: str = CYCLE_MONTHLY, currency: str | None = None
 ) -> probatio.Schema:
-    """The second step's form: the cycle's section, slab rows, TOU rows.
+    """The second step's form: the cycle's section, slab rows, TOU rows, charges.
 
     Slab rows with a table limit each for whole-bill tables; rates in
-    ``currency`` per kWh.
+    ``currency`` per kWh; the other charges in a collapsed section.
     """
     slabs, tables, tou = row_selectors(currency)
     return probatio.Schema(
@@ -171,8 +238,28 @@ def tariff_schema(
             if tariff_type == TARIFF_TABLES
             else slabs,
             probatio.Optional(CONF_TOU_BANDS): tou,
+            probatio.Optional(CONF_CHARGES): section(
+                charges_schema(currency), {"collapsed": True}
+            ),
         }
     )
+
+
+def revision_schema(future: Iterable[str] = ()) -> probatio.Schema:
+    """The options' third step: from when the rates apply; future versions to drop."""
+    fields: dict[Any, Any] = {
+        probatio.Required(CONF_EFFECTIVE): selector.DateSelector()
+    }
+    if future := list(future):
+        fields[probatio.Optional(CONF_REMOVE_VERSIONS)] = selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=future, multiple=True, mode=selector.SelectSelectorMode.LIST
+            )
+        )
+    return probatio.Schema(fields)
+
+
+REVISION_SCHEMA: Final = revision_schema(["2026-01-01"])  # every field (tests)
 
 
 SLAB_ROWS, TABLE_ROWS, TOU_ROWS = row_selectors()
@@ -222,6 +309,9 @@ def settings_schema(
         probatio.Required(CONF_METHOD, default=DEFAULT_METHOD): _select(
             [str(method) for method in Method], "billing_method"
         ),
+        probatio.Required(CONF_FIXED_SHARE, default=DEFAULT_FIXED_SHARE): _select(
+            FIXED_SHARES, "billing_fixed_share"
+        ),
     }
     return probatio.Schema(fields)
 
@@ -252,18 +342,85 @@ def check_settings(
     return errors, placeholders
 
 
+def stored_form(schedule: TariffSchedule) -> dict[str, Any]:
+    """What ``CONF_TARIFF`` holds: the plain tariff while it is one version since ever."""
+    if len(schedule.versions) == 1 and schedule.versions[0].effective == date.min:
+        return schedule.versions[0].tariff.as_dict()
+    return schedule.as_dict()
+
+
+def revised(
+    schedule: TariffSchedule,
+    tariff: Tariff,
+    rows: Mapping[str, Any],
+    today: date,
+) -> TariffSchedule:
+    """``schedule`` with ``tariff`` from the form's effective date (see the module).
+
+    The future versions picked for removal go first; the same rates as those in
+    force on the date add no version. A new currency or cycle replaces a
+    single version; with several, ``TariffError``.
+    """
+    effective = rows.get(CONF_EFFECTIVE)
+    day = date.fromisoformat(effective) if isinstance(effective, str) else today
+    remove = set(rows.get(CONF_REMOVE_VERSIONS) or [])
+    kept = [
+        v
+        for v in schedule.versions
+        if not (v.effective > today and v.effective.isoformat() in remove)
+    ]
+    if not kept:  # every version was a future one: the new one stands alone
+        return single(tariff)
+    schedule = TariffSchedule(tuple(kept))
+    if (tariff.currency != schedule.currency or tariff.cycle != schedule.cycle) and len(
+        schedule.versions
+    ) == 1:
+        return single(tariff)
+    if schedule.in_force(day) == tariff and day not in {
+        v.effective for v in schedule.versions
+    }:
+        return schedule
+    return schedule.with_version(version_date(day), tariff)
+
+
+def revise_options(
+    options: Mapping[str, Any],
+    schedule: TariffSchedule | None,
+    rows: Mapping[str, Any],
+    today: date,
+) -> dict[str, Any] | tuple[dict[str, str], dict[str, str]]:
+    """``build_options``'s options with its tariff as a revision of ``schedule``.
+
+    From the form's effective date (see ``revised``); ``schedule`` None (the
+    stored versions no longer read): the tariff alone. A revision the versions
+    refuse (a new cycle or currency among several versions) is the error.
+    """
+    tariff = stored_schedule(options).versions[0].tariff
+    try:
+        versions = (
+            single(tariff)
+            if schedule is None
+            else revised(schedule, tariff, rows, today)
+        )
+    except TariffError as err:
+        return {"base": "invalid_tariff"}, {"error": str(err)}
+    return {**options, CONF_TARIFF: stored_form(versions)}
+
+
 def build_options(
     settings: Mapping[str, Any], rows: Mapping[str, Any]
 ) -> dict[str, Any] | tuple[dict[str, str], dict[str, str]]:
     """The entry's options from both steps, or the second step's errors.
 
-    Whole-bill tables under which the bill would go down as the energy grows get
-    their own message (which tables, what they charge); any other invalid tariff
-    shows the tariff's own explanation.
+    The tariff is one version since ever (the options flow makes it a
+    revision: ``revise_options``). Whole-bill tables under which the bill would
+    go down as the energy grows get their own message (which tables, what they
+    charge); any other invalid tariff shows the tariff's own explanation.
     """
     errors: dict[str, str] = {}
     try:
         tariff = _tariff(settings, rows)
+        versions = single(tariff)
     except TariffDecreasesError as err:
         errors["base"] = "tariff_decreases"
         return errors, {
@@ -278,7 +435,8 @@ def build_options(
     return {
         CONF_ENTITIES: list(settings[CONF_ENTITIES]),
         CONF_METHOD: settings.get(CONF_METHOD, DEFAULT_METHOD),
-        CONF_TARIFF: tariff.as_dict(),
+        CONF_FIXED_SHARE: settings.get(CONF_FIXED_SHARE, DEFAULT_FIXED_SHARE),
+        CONF_TARIFF: stored_form(versions),
     }
 
 
@@ -322,6 +480,12 @@ def _tariff(settings: Mapping[str, Any], rows: Mapping[str, Any]) -> Tariff:
         ]
     else:
         data["slabs"] = _slab_list(slab_rows)
+    charges: Mapping[str, Any] = rows.get(CONF_CHARGES) or {}
+    for name in CHARGE_FIELDS:
+        data[name] = _plain(charges.get(name, 0))
+    if charges.get(CONF_REBATE_LIMIT) is not None:
+        data[CONF_REBATE_LIMIT] = _plain(charges[CONF_REBATE_LIMIT])
+    data[CONF_TAXED_LINES] = list(charges.get(CONF_TAXED_LINES, DEFAULT_TAXED))
     return Tariff.from_dict(data)
 
 
@@ -345,11 +509,38 @@ def _plain(value: Any) -> Any:
 
 
 def _stored(options: Mapping[str, Any]) -> Tariff | None:
-    """The entry's tariff; None when it no longer reads (the form starts empty)."""
+    """The entry's tariff in force today; None when it no longer reads (empty form)."""
+    schedule = stored_versions(options)
+    return None if schedule is None else schedule.in_force(local_today())
+
+
+def stored_versions(options: Mapping[str, Any]) -> TariffSchedule | None:
+    """The entry's tariff versions; None when they no longer read."""
     try:
-        return Tariff.from_dict(options.get(CONF_TARIFF))
-    except TariffError:
+        return stored_schedule(options)
+    except TariffError, KeyError:
         return None
+
+
+def describe_versions(schedule: TariffSchedule, today: date) -> str:
+    """The versions for the options form: "from the start; from 2026-04-01 (in force)"."""
+    current = max(
+        (v.effective for v in schedule.versions if v.effective <= today),
+        default=schedule.versions[0].effective,
+    )
+    return "; ".join(
+        ("from the start" if v.effective == date.min else f"from {v.effective}")
+        + (" (in force)" if v.effective == current else "")
+        + (" (future)" if v.effective > today else "")
+        for v in schedule.versions
+    )
+
+
+def future_versions(schedule: TariffSchedule | None, today: date) -> list[str]:
+    """The dates of versions that take effect after ``today`` (removable)."""
+    if schedule is None:
+        return []
+    return [v.effective.isoformat() for v in schedule.versions if v.effective > today]
 
 
 def settings_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -367,6 +558,7 @@ def settings_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
         CONF_SANCTIONED_KW: float(tariff.sanctioned_kw),
         CONF_TAX_PERCENT: float(tariff.tax_percent),
         CONF_METHOD: options.get(CONF_METHOD, DEFAULT_METHOD),
+        CONF_FIXED_SHARE: options.get(CONF_FIXED_SHARE, DEFAULT_FIXED_SHARE),
     }
 
 
@@ -404,10 +596,17 @@ def rows_from_options(options: Mapping[str, Any]) -> dict[str, Any]:
         ]
     else:
         slabs = slab_rows(tariff.slabs)
+    charges: dict[str, Any] = {
+        name: float(getattr(tariff, name)) for name in CHARGE_FIELDS
+    }
+    if tariff.rebate_limit is not None:
+        charges[CONF_REBATE_LIMIT] = float(tariff.rebate_limit)
+    charges[CONF_TAXED_LINES] = list(tariff.taxed_lines)
     return {
         CONF_TARIFF_TYPE: TARIFF_TABLES if tariff.tables else TARIFF_SLABS,
         CONF_CYCLE_TYPE: cycle["type"],
         CONF_CYCLE: fields,
+        CONF_CHARGES: charges,
         CONF_SLABS: slabs,
         CONF_TOU_BANDS: [
             {

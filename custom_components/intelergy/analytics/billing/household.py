@@ -1,9 +1,17 @@
-"""A billing entry's household: its tariff, billed sensors and their areas."""
+"""A billing entry's household: its tariff, billed sensors and their areas.
+
+The entry's options keep the tariff under ``CONF_TARIFF`` as a dated schedule
+(``TariffSchedule.as_dict()``: ``{"versions": [{"effective", "tariff"}]}``); an
+entry saved before versions existed holds a plain ``Tariff.as_dict()`` there,
+read as one version in force since ever (``TariffSchedule.from_stored``). Both
+forms are read, so no migration rewrites the stored options.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -19,10 +27,13 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
+from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ...const import CONF_KIND, DOMAIN, KIND_BILLING
+from ...core import schedule as schedule_module
 from ...core.prediction import Method
+from ...core.schedule import TariffSchedule, TariffVersion
 from ...core.tariff import Tariff
 from .const import CONF_ENTITIES, CONF_METHOD, CONF_TARIFF, DEFAULT_METHOD
 
@@ -31,12 +42,50 @@ TOTALS = (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING)
 
 @dataclass(frozen=True, slots=True)
 class Household:
-    """What a billing entry bills: a tariff and the energy sensors it prices."""
+    """What a billing entry bills: dated tariffs and the energy sensors they price."""
 
     title: str
-    tariff: Tariff
+    schedule: TariffSchedule
     entities: tuple[str, ...]
     method: Method
+
+    @property
+    def tariff(self) -> Tariff:
+        """The tariff in force today (local date): what the dashboard shows."""
+        return self.schedule.in_force(today())
+
+
+def today() -> date:
+    """Home Assistant's local date."""
+    return dt_util.now().date()
+
+
+def version_date(day: date) -> date:
+    """``day`` as the date class ``TariffSchedule`` checks its versions against.
+
+    ``TariffSchedule`` takes exactly its module's ``date``; a frozen test clock
+    (freezegun) swaps that class for a fake one, and ``date.min`` for a fake
+    date of yet another class. Dates of versions are built here, with the
+    class the module holds at the time, so both run alike.
+    """
+    kind: type[date] = vars(schedule_module)["date"]
+    return kind(day.year, day.month, day.day)
+
+
+def single(tariff: Tariff) -> TariffSchedule:
+    """One version, in force since ever (``TariffSchedule.single``, see above)."""
+    return TariffSchedule((TariffVersion(version_date(date.min), tariff),))
+
+
+def stored_schedule(options: Mapping[str, Any]) -> TariffSchedule:
+    """The entry's tariff versions, from either stored form (see the module).
+
+    What ``TariffSchedule.from_stored`` reads, the plain form through ``single``.
+    """
+    data = options[CONF_TARIFF]
+    if isinstance(data, Mapping) and "versions" in data:
+        return TariffSchedule.from_dict(data)
+    return single(Tariff.from_dict(data))
 
 
 def household(entry: ConfigEntry[Any]) -> Household:
@@ -44,7 +93,7 @@ def household(entry: ConfigEntry[Any]) -> Household:
     options = entry.options
     return Household(
         title=entry.title,
-        tariff=Tariff.from_dict(options[CONF_TARIFF]),
+        schedule=stored_schedule(options),
         entities=tuple(options[CONF_ENTITIES]),
         method=Method(options.get(CONF_METHOD, DEFAULT_METHOD)),
     )

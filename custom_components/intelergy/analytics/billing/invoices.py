@@ -112,11 +112,13 @@ async def async_invoice(
 ) -> Invoice | None:
     """``cycle``'s invoice from the statistics (None: the cycle has not started).
 
-    What ``intelergy.export_invoice`` writes and ``CycleInvoiceView`` serves.
+    What ``intelergy.export_invoice`` writes and ``CycleInvoiceView`` serves:
+    the cycle at the rates in force (a revision inside it pro rata), every line
+    of its bill printed (``core.invoice``).
     """
     start, end = cycle.bounds(tz)
     statement = await async_statement(
-        hass, house.tariff, house.entities, start=start, end=end, now=now, tz=tz
+        hass, house.schedule, house.entities, start=start, end=end, now=now, tz=tz
     )
     if not statement.parts:  # the cycle starts at 00:30 in a half-hour zone
         return None

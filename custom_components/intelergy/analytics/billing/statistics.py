@@ -14,16 +14,43 @@ Every read runs in the recorder's executor. The reads:
   sum past the last compiled hour.
 * **first statistics** (``async_first_statistics``): where the sensors' statistics
   start (the known part of a first cycle, see ``ledger``).
+* **time-of-use energy** (``async_band_energy``): the energy in each band's
+  hours, aggregated in the database (below).
 * **changes per hour** (``async_changes``): the recorder's own hourly ``change``
-  (``statistics_during_period``), for time-of-use bands.
+  (``statistics_during_period``): what the time-of-use energy was computed from
+  before, kept as the reference the tests compare with.
 
 Units: every figure is in kWh, whatever unit a sensor's statistics are in.
+
+Time of use, in the database
+----------------------------
+
+A band's energy is the recorder's hourly ``change`` added up over the hours
+that start in the band's local hours. Reading every hourly row into Python
+(100 sensors, a year: 876,000 rows) took seconds. The database does it here,
+on SQLite, PostgreSQL and MariaDB alike, by telescoping: the hourly changes of
+an unbroken run of hours [s, e) add up to S(e) - S(s), where S(t) is the sum of
+the newest hourly row starting before t (0 before the first row: the
+recorder's own start for ``change``, gaps included). So Python walks the
+period's UTC hours once, in the home zone (DST included: a row's band is the
+local hour it starts in, as ``ledger.band_energy`` has it), and cuts it into
+runs of one band; the database returns the household's S (every sensor's sum
+added up, per unit) at the runs' edges and the cuts, one backward index seek
+per sensor and edge, an edges list of literal rows joined to the
+metadata, 400 edges to a statement. A year with a night band is ~750 edges
+(75,000 index lookups, ~0.1 s on SQLite) instead of 876,000 rows to Python.
+
+Why not the alternatives: ``LAG`` over the rows and a ``GROUP BY`` of the local
+hour still reads every row, in the database (a year: ~1 s on SQLite 3.53),
+and needs the zone's offsets in SQL; incremental per-cycle accumulators would
+be state to keep right across backlogs landing in past hours, statistics
+imports, purges and restarts, where the recorder's table is the truth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 import math
 from typing import Any, Final, Literal
 
@@ -32,6 +59,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from ...const import LOGGER
+from ...core.tariff import Tariff
 
 KWH: Final = UnitOfEnergy.KILO_WATT_HOUR
 UNITS: Final = {"energy": KWH}
@@ -322,6 +350,156 @@ def _newest_rows(
             .where(StatisticsMeta.id.in_(ids))
         )
     return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+# Edges per statement (SQLite allows 500 parts in a compound SELECT).
+EDGES: Final = 400
+
+
+async def async_band_energy[K](
+    hass: HomeAssistant,
+    tariff: Tariff,
+    statistic_ids: Collection[str],
+    spans: Mapping[K, tuple[datetime, Collection[datetime]]],
+    tz: tzinfo,
+) -> dict[K, dict[datetime, dict[str, float]]]:
+    """Energy (kWh) in each TOU band, per span from its start to each of its cuts.
+
+    What ``ledger.band_energy`` makes of the recorder's hourly changes of the
+    sensors added up (``async_changes``), to the float's last digits, computed
+    in the database (see the module). A band with no energy is left out.
+    """
+    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+    if not tariff.tou_bands or not spans:
+        return {}
+    return await get_instance(hass).async_add_executor_job(
+        _band_energy, hass, tariff, set(statistic_ids), dict(spans), tz
+    )
+
+
+def _runs(
+    tariff: Tariff, start: float, end: float, tz: tzinfo
+) -> list[tuple[str, float, float]]:
+    """(band, first hour, end) of each run of hourly rows in one band.
+
+    Rows start on whole UTC hours; a row in [start, end) counts in the band of
+    the local hour it starts in.
+    """
+    band_of = [tariff.band_for_hour(hour) for hour in range(24)]
+    runs: list[tuple[str, float, float]] = []
+    current: str | None = None
+    stamp = math.ceil(start / HOUR_SECONDS) * HOUR_SECONDS
+    while stamp < end:
+        band = band_of[datetime.fromtimestamp(stamp, tz).hour]
+        name = None if band is None else band.name
+        if name is not None and name == current:
+            runs[-1] = (name, runs[-1][1], stamp + HOUR_SECONDS)
+        elif name is not None:
+            runs.append((name, stamp, stamp + HOUR_SECONDS))
+        current = name
+        stamp += HOUR_SECONDS
+    return runs
+
+
+def _band_energy[K](
+    hass: HomeAssistant,
+    tariff: Tariff,
+    statistic_ids: set[str],
+    spans: dict[K, tuple[datetime, Collection[datetime]]],
+    tz: tzinfo,
+) -> dict[K, dict[datetime, dict[str, float]]]:
+    from homeassistant.helpers.recorder import (  # noqa: PLC0415
+        get_instance,
+        session_scope,
+    )
+
+    plans: dict[K, tuple[list[float], list[tuple[str, float, float]]]] = {}
+    edges: set[float] = set()
+    for key, (start, cuts) in spans.items():
+        stamps = sorted({cut.timestamp() for cut in cuts})
+        low = start.timestamp()
+        runs = _runs(tariff, low, stamps[-1], tz) if stamps else []
+        plans[key] = (stamps, runs)
+        for _, first, end in runs:
+            edges.add(first)
+            edges.update(min(end, cut) for cut in stamps if cut > first)
+    with session_scope(hass=hass, read_only=True) as session:
+        targets = _energy_sums(get_instance(hass), session, statistic_ids)
+        totals = _household_sums(session, targets, sorted(edges)) if targets else {}
+    result: dict[K, dict[datetime, dict[str, float]]] = {}
+    for key, (stamps, runs) in plans.items():
+        per_cut: dict[datetime, dict[str, float]] = {}
+        for cut in stamps:
+            bands: dict[str, float] = {}
+            for name, first, end in runs:
+                if first < cut:
+                    change = totals.get(min(end, cut), 0.0) - totals.get(first, 0.0)
+                    bands[name] = bands.get(name, 0.0) + change
+            per_cut[datetime.fromtimestamp(cut, UTC)] = {
+                name: value for name, value in bands.items() if value > 0
+            }
+        result[key] = per_cut
+    return result
+
+
+def _household_sums(
+    session: Any, targets: dict[int, tuple[str, Any]], edges: Sequence[float]
+) -> dict[float, float]:
+    """S(t) at each edge: every statistic's newest hourly sum starting before t, in kWh.
+
+    Added up in the database per unit (a statistic with no row before t adds 0).
+    """
+    from homeassistant.components.recorder.db_schema import (  # noqa: PLC0415
+        Statistics,
+        StatisticsMeta,
+    )
+    from sqlalchemy import (  # noqa: PLC0415
+        Float,
+        Integer,
+        func,
+        literal,
+        select,
+        union_all,
+    )
+    from sqlalchemy.orm import aliased  # noqa: PLC0415
+
+    by_unit: dict[float, list[int]] = {}
+    for metadata_id, (_, convert) in targets.items():
+        by_unit.setdefault(float(convert(1.0)), []).append(metadata_id)
+    totals = dict.fromkeys(edges, 0.0)
+    before = aliased(Statistics)
+    for first in range(0, len(edges), EDGES):
+        chunk = edges[first : first + EDGES]
+        rows = [
+            select(
+                literal(index, Integer).label("edge"), literal(stamp, Float).label("ts")
+            )
+            for index, stamp in enumerate(chunk)
+        ]
+        edge = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("edge")
+        for factor, ids in by_unit.items():
+            # Per edge and statistic one backward index seek (a scalar subquery:
+            # no LATERAL on SQLite / MariaDB; a join on MAX(start_ts) is planned
+            # as a scan per edge by PostgreSQL).
+            newest = (
+                select(before.sum)
+                .where(before.metadata_id == StatisticsMeta.id)
+                .where(before.start_ts < edge.c.ts)
+                .order_by(before.start_ts.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            statement = (
+                select(edge.c.edge, func.sum(newest))
+                .select_from(edge)
+                .join(StatisticsMeta, StatisticsMeta.id.in_(ids))
+                .group_by(edge.c.edge)
+            )
+            for index, total in session.execute(statement):
+                if total is not None:
+                    totals[chunk[index]] += float(total) * factor
+    return totals
 
 
 async def async_changes(
