@@ -390,6 +390,7 @@ def add_household_bill(ha: HomeAssistant) -> None:
             "sanctioned_kw": 0,
             "tax_percent": 18,
             "method": "average",
+            "fixed_share": "energy",
         },
         {
             "cycle": {"cycle_day": 1},

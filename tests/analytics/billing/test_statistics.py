@@ -53,7 +53,7 @@ async def test_sums_agree_with_the_recorders_change(
     await import_rows(hass, "sensor.b", usage_rows(START + 24 * HOUR, [0.5] * 100))
     await import_rows(hass, "sensor.wh", usage_rows(START, [250.0] * 168), unit="Wh")
     cuts = [START + timedelta(hours=h) for h in (0, 7, 24, 31, 33, 60, 167, 300)]
-    with patch.object(statistics, "_slow_subquery", return_value=slow):
+    with patch.object(statistics, "_group_by", return_value=slow):
         sums = await statistics.async_sums_at(
             hass, ["sensor.a", "sensor.b", "sensor.wh", "sensor.none"], cuts, NOW
         )
