@@ -75,6 +75,8 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
         *billing.SENSORS,
         billing.sensor_cost("key", "sensor.meter", "Meter"),
         anomaly.BASELINE,
+        anomaly.STANDBY_POWER,
+        anomaly.STANDBY_ENERGY,
     ),
     "binary_sensor": (
         *elnet.BINARY_SENSORS,
@@ -88,7 +90,11 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
 # Channel entities of multi-channel devices: "Outlet 2 power", "Lamp power".
 CHANNEL_KEYS = {
     "sensor": {d.translation_key for d in shelly.CHANNEL_SENSORS}
-    | {anomaly.BASELINE.translation_key},
+    | {
+        anomaly.BASELINE.translation_key,
+        anomaly.STANDBY_POWER.translation_key,
+        anomaly.STANDBY_ENERGY.translation_key,
+    },
     "binary_sensor": {d.translation_key for d in shelly.CHANNEL_BINARY_SENSORS}
     | {anomaly.PROBLEM.translation_key},
     "switch": {shelly.RELAY.translation_key},

@@ -11,10 +11,12 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_NAME,
 )
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 
 from .analytics.anomaly.const import EVENT_ANOMALY
 from .analytics.billing.slabs import EVENT_SLAB_ENTERED, EVENT_SLAB_FORECAST
 from .const import DOMAIN
+from .core.anomaly import hint
 
 UNITS = {
     "spike": "W",
@@ -29,20 +31,58 @@ WHAT = {
     "voltage": "voltage out of range",
     "long_run": "running too long",
     "daily_energy": "unusual daily energy",
+    "unusual_time": "on at an unusual time",
 }
+# The device category as the logbook names it ("other" is not named).
+CATEGORY_NAMES = {
+    "fridge": "fridge",
+    "air_conditioner": "air conditioner",
+    "water_heater": "water heater",
+    "kettle": "kettle",
+    "tv": "TV",
+    "washing_machine": "washing machine",
+    "pump": "pump",
+    "computer": "computer",
+}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def describe(data: dict[str, Any], name: str) -> str:
-    """'power spike: 2010 W (threshold 150 W)' or 'power spike cleared'."""
+    """'power spike: 2010 W (threshold 150 W)' or 'power spike cleared'.
+
+    With a device category: 'kettle running too long: on for 12 min (limit
+    10 min) - not switching off: boiling dry?'.
+    """
     kind = data.get("kind", "")
+    category = data.get("category")
     what = WHAT.get(kind, kind)
+    if (device := CATEGORY_NAMES.get(str(category))) is not None:
+        what = f"{device} {what}"
     if not data.get("active"):
         return f"{what} cleared"
     unit = UNITS.get(kind, "")
     value, threshold = data.get("value"), data.get("threshold")
     if kind == "long_run" and isinstance(value, int | float):
-        return f"{what}: on for {value / 60:.0f} min (limit {float(threshold or 0) / 60:.0f} min)"
-    return f"{what}: {value:g} {unit} (threshold {threshold:g} {unit})"
+        text = f"{what}: on for {value / 60:.0f} min (limit {float(threshold or 0) / 60:.0f} min)"
+    elif kind == "unusual_time":
+        text = f"{what}: {_hour(data.get('started'))}"
+        usual = data.get("baseline")
+        if isinstance(usual, int | float):
+            text += f" (usually on {usual:.0%} of that hour)"
+    else:
+        text = f"{what}: {value:g} {unit} (threshold {threshold:g} {unit})"
+    if (meaning := hint(str(category), kind)) is not None:
+        text += f" - {meaning}"
+    return text
+
+
+def _hour(started: object) -> str:
+    """'Tue 03:00-04:00' (local) of an ISO timestamp; '' if it is none."""
+    when = dt_util.parse_datetime(started) if isinstance(started, str) else None
+    if when is None:
+        return ""
+    local = dt_util.as_local(when)
+    return f"{WEEKDAYS[local.weekday()]} {local.hour:02d}:00-{(local.hour + 1) % 24:02d}:00"
 
 
 def describe_slab(event_type: str, data: dict[str, Any]) -> str:

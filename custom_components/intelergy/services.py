@@ -12,6 +12,7 @@ import probatio
 
 from .analytics.anomaly.actions import async_setup_anomaly_actions
 from .analytics.billing.actions import async_setup_billing_actions
+from .analytics.presence import async_setup_presence_actions
 from .const import CONF_KIND, DOMAIN, KIND_PZEM
 
 SERVICE_RESET_ENERGY: Final = "reset_energy"
@@ -64,3 +65,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     async_setup_anomaly_actions(hass)
     async_setup_billing_actions(hass)
+    async_setup_presence_actions(hass)

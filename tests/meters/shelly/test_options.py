@@ -72,6 +72,8 @@ async def test_the_form_is_the_anomaly_monitor(
     # On by default, with a monitor entry's default thresholds.
     assert suggested(folded.schema) == {
         "monitor": True,
+        "category": "other",
+        "unusual_time": False,
         "k": 2.0,
         "min_watts": 100.0,
         "debounce_s": 30.0,
@@ -93,14 +95,18 @@ async def test_thresholds_apply_to_every_outlet(
 ) -> None:
     entry, _mac = await loaded(hass, gen1_sim)
     await configure(hass, entry.entry_id, monitor=True, **THRESHOLDS)
-    assert entry.options == {"anomaly_monitor": {"monitor": True, **THRESHOLDS}}
+    # The form's own defaults: no device category, no unusual-time check.
+    defaults = {"category": "other", "unusual_time": False}
+    assert entry.options == {
+        "anomaly_monitor": {"monitor": True, **defaults, **THRESHOLDS}
+    }
     [monitor] = entry.runtime_data.anomaly_monitors
     config = monitor.detector.config
     assert (config.k, config.min_watts, config.max_run_s) == (3.0, 50.0, 7200.0)
     assert (config.voltage_low, config.voltage_high) == (108.0, 132.0)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     _key, folded = monitor_section(result)
-    assert suggested(folded.schema) == {"monitor": True, **THRESHOLDS}
+    assert suggested(folded.schema) == {"monitor": True, **defaults, **THRESHOLDS}
 
 
 async def test_switched_off_and_on_again(

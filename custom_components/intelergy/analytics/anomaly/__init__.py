@@ -20,7 +20,7 @@ from ...const import DOMAIN, KIND_ANOMALY
 from ...models import EntryKind, IntelergyConfigEntry
 from ...storage import EntryStore
 from .const import CONF_POWER_ENTITY, SAVE_DELAY
-from .entity import BASELINE, PROBLEM, AnomalyProblem, BaselineSensor
+from .entity import PROBLEM, AnomalyProblem, sensors
 from .flow import AnomalyConfigFlow, AnomalyOptionsFlow
 from .meter import async_entry_gave_up, async_entry_takes_over
 from .monitor import AnomalyMonitor, SensorMonitor
@@ -43,14 +43,14 @@ class AnomalyMonitorData:
 
     @property
     def platforms(self) -> Sequence[Platform]:
-        """The problem flag and the baseline."""
+        """The problem flag and the sensors."""
         return PLATFORMS
 
     def entities(self, platform: Platform) -> Sequence[Entity]:
-        """One of each."""
+        """The problem flag; the baseline, standby power and standby energy."""
         if platform is Platform.BINARY_SENSOR:
             return [AnomalyProblem(self.monitor, PROBLEM, self.device, self.info)]
-        return [BaselineSensor(self.monitor, BASELINE, self.device, self.info)]
+        return sensors(self.monitor, self.device, self.info)
 
     def diagnostics(self) -> dict[str, Any]:
         """The detector's configuration, baseline and active anomalies."""

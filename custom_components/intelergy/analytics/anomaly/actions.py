@@ -108,6 +108,7 @@ async def _async_detect(call: ServiceCall) -> ServiceResponse:
                 _config_for(hass, entity_id),
                 fill_s=FILL_SECONDS,
                 until=end.timestamp(),
+                tz=dt_util.get_default_time_zone(),
             )
         )
     return {"start": start.isoformat(), "end": end.isoformat(), "anomalies": found}

@@ -22,6 +22,10 @@ CONF_VOLTAGE_LOW: Final = "voltage_low"
 CONF_VOLTAGE_HIGH: Final = "voltage_high"
 CONF_CURRENT_MAX: Final = "current_max"
 CONF_DAILY_FACTOR: Final = "daily_factor"
+# The kind of device: fills in the thresholds above that are not set.
+CONF_CATEGORY: Final = "category"
+# The hour-of-week check (unusual_time), off by default.
+CONF_UNUSUAL_TIME: Final = "unusual_time"
 
 # A meter's options: its built-in monitor, a section of the options form holding
 # the switch and the thresholds above.

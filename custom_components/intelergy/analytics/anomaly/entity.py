@@ -1,4 +1,4 @@
-"""Anomaly monitor entities: a problem flag and the learned baseline.
+"""Anomaly monitor entities: a problem flag, the learned baseline, the standby.
 
 A monitor entry's join the monitored device (or a device of its own); a meter's
 built-in monitors' are on the meter's device.
@@ -14,8 +14,12 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.const import EntityCategory, UnitOfEnergy
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -36,8 +40,24 @@ BASELINE = SensorEntityDescription(
     translation_key="baseline",
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+# The standby ("always on") power: learned, W like the baseline.
+STANDBY_POWER = SensorEntityDescription(
+    **(QUANTITIES["power"] | {"suggested_display_precision": 1}),
+    key="standby_power",
+    translation_key="standby_power",
+)
+# The standby power over this calendar month so far: an estimate, not metered
+# (no state class: it stays out of the long-term statistics and the Energy
+# dashboard, which count each kWh once from the meters).
+STANDBY_ENERGY = SensorEntityDescription(
+    key="standby_energy",
+    translation_key="standby_energy",
+    device_class=SensorDeviceClass.ENERGY,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    suggested_display_precision=2,
+)
 # Which anomaly the problem sensor describes when several are active.
-PRIORITY = ("current", "voltage", "spike", "long_run", "daily_energy")
+PRIORITY = ("current", "voltage", "spike", "long_run", "daily_energy", "unusual_time")
 # The baseline's cold start (the ``status`` attribute, translated).
 STATUS_WAITING = "waiting"  # no reading with the device on yet
 STATUS_LEARNING = "learning"
@@ -116,6 +136,78 @@ class AnomalyProblem(MonitorEntity, BinarySensorEntity):
             "since": since.isoformat(),
             "active_kinds": sorted(active),
         }
+
+
+def month_start(now: datetime) -> datetime:
+    """The start of ``now``'s local calendar month."""
+    local = dt_util.as_local(now)
+    return dt_util.start_of_local_day(local.replace(day=1))
+
+
+def standby_kwh(watts: float | None, now: datetime) -> float | None:
+    """The standby energy this month so far: ``watts`` x the hours since it began."""
+    if watts is None:
+        return None
+    hours = (now - month_start(now)).total_seconds() / 3600
+    return watts * hours / 1000
+
+
+class ChangingSensor(MonitorEntity, SensorEntity):
+    """A sensor that writes its state only when its value has changed.
+
+    Its value moves a few times an hour, not with every reading: a write per
+    reading would cost every monitored reading HA's state-machine work.
+    """
+
+    _written: object = None
+
+    @callback
+    def _refresh(self) -> None:
+        value = self.native_value
+        if value != self._written:
+            self._written = value
+            self.async_write_ha_state()
+
+
+class StandbyPowerSensor(ChangingSensor):
+    """The learned standby power (unknown until 6 hours are in)."""
+
+    @property
+    def native_value(self) -> float | None:
+        """The detector's standby power, W."""
+        watts = self.monitor.detector.standby
+        return None if watts is None else round(watts, 1)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The device category (what the standby is of)."""
+        return {"category": self.monitor.category}
+
+
+class StandbyEnergySensor(ChangingSensor):
+    """The standby power over this calendar month so far (kWh)."""
+
+    @property
+    def native_value(self) -> float | None:
+        """Standby W x the hours since the month began, kWh."""
+        kwh = standby_kwh(self.monitor.detector.standby, dt_util.utcnow())
+        return None if kwh is None else round(kwh, 3)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Since when (the start of the month)."""
+        return {"since": month_start(dt_util.utcnow()).isoformat()}
+
+
+def sensors(
+    monitor: AnomalyMonitor, device: Any, info: DeviceInfo | None
+) -> list[SensorEntity]:
+    """A monitor's sensors: the baseline, the standby power and energy."""
+    return [
+        BaselineSensor(monitor, BASELINE, device, info),
+        StandbyPowerSensor(monitor, STANDBY_POWER, device, info),
+        StandbyEnergySensor(monitor, STANDBY_ENERGY, device, info),
+    ]
 
 
 class BaselineSensor(MonitorEntity, SensorEntity):

@@ -18,8 +18,11 @@ from homeassistant.helpers import selector
 import probatio
 
 from ...const import CONF_KIND, KIND_ANOMALY
+from ...core.anomaly import CATEGORIES, category_config
+from ...core.anomaly.categories import OTHER
 from ...flow_helpers import KindOptionsFlow, number_box
 from .const import (
+    CONF_CATEGORY,
     CONF_CURRENT_ENTITY,
     CONF_CURRENT_MAX,
     CONF_DAILY_FACTOR,
@@ -32,6 +35,7 @@ from .const import (
     CONF_MONITOR_SECTION,
     CONF_POWER_ENTITY,
     CONF_RUN_FACTOR,
+    CONF_UNUSUAL_TIME,
     CONF_VOLTAGE_ENTITY,
     CONF_VOLTAGE_HIGH,
     CONF_VOLTAGE_LOW,
@@ -53,19 +57,45 @@ USER_SCHEMA: Final = probatio.Schema(
         probatio.Optional(CONF_ENERGY_ENTITY): _sensor(SensorDeviceClass.ENERGY),
     }
 )
-DEFAULTS: Final[dict[str, float]] = {
-    CONF_K: 2.0,
-    CONF_MIN_WATTS: 100.0,
-    CONF_DEBOUNCE: 30.0,
-    CONF_MAX_RUN_MINUTES: 0.0,
-    CONF_RUN_FACTOR: 3.0,
-    CONF_VOLTAGE_LOW: 207.0,
-    CONF_VOLTAGE_HIGH: 253.0,
-    CONF_CURRENT_MAX: 16.0,
-    CONF_DAILY_FACTOR: 1.5,
-}
+
+
+def form_defaults(category: str | None) -> dict[str, float]:
+    """The thresholds of the options form for a device ``category`` (its defaults).
+
+    In the form's units: minutes of longest run; 0 for a check that is off.
+    """
+    config = category_config(category)
+    return {
+        CONF_K: config.k,
+        CONF_MIN_WATTS: config.min_watts,
+        CONF_DEBOUNCE: config.debounce_s,
+        CONF_MAX_RUN_MINUTES: (config.max_run_s or 0.0) / 60,
+        CONF_RUN_FACTOR: config.run_factor or 0.0,
+        CONF_VOLTAGE_LOW: config.voltage_low or 0.0,
+        CONF_VOLTAGE_HIGH: config.voltage_high or 0.0,
+        CONF_CURRENT_MAX: config.current_max or 0.0,
+        CONF_DAILY_FACTOR: config.daily_factor or 0.0,
+    }
+
+
+# The thresholds of a device of no particular category.
+DEFAULTS: Final[dict[str, float]] = form_defaults(OTHER)
+# The thresholds a category sets (the others are the same for every category).
+CATEGORY_KEYS: Final = frozenset(
+    key
+    for key in DEFAULTS
+    if any(form_defaults(category)[key] != DEFAULTS[key] for category in CATEGORIES)
+)
+CATEGORY_SELECTOR: Final = selector.SelectSelector(
+    selector.SelectSelectorConfig(
+        options=list(CATEGORIES),
+        mode=selector.SelectSelectorMode.DROPDOWN,
+        translation_key="anomaly_category",
+    )
+)
 OPTIONS_SCHEMA: Final = probatio.Schema(
     {
+        probatio.Required(CONF_CATEGORY, default=OTHER): CATEGORY_SELECTOR,
         probatio.Required(CONF_K, default=DEFAULTS[CONF_K]): number_box(
             1.1, 20, 0.1, "x"
         ),
@@ -80,7 +110,7 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
         ): number_box(0, 10080, 1, "min"),
         probatio.Required(
             CONF_RUN_FACTOR, default=DEFAULTS[CONF_RUN_FACTOR]
-        ): number_box(1.1, 100, 0.1, "x"),
+        ): number_box(0, 100, 0.1, "x"),
         probatio.Required(
             CONF_VOLTAGE_LOW, default=DEFAULTS[CONF_VOLTAGE_LOW]
         ): number_box(0, 1000, 1, "V"),
@@ -92,7 +122,8 @@ OPTIONS_SCHEMA: Final = probatio.Schema(
         ): number_box(0, 1000, 0.1, "A"),
         probatio.Required(
             CONF_DAILY_FACTOR, default=DEFAULTS[CONF_DAILY_FACTOR]
-        ): number_box(1.1, 100, 0.1, "x"),
+        ): number_box(0, 100, 0.1, "x"),
+        probatio.Required(CONF_UNUSUAL_TIME, default=False): selector.BooleanSelector(),
     }
 )
 
@@ -107,8 +138,49 @@ METER_SCHEMA: Final = probatio.Schema(
 
 
 def options_with_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The entry's options, defaults filled in, for the options form."""
-    return {key: options.get(key, value) for key, value in DEFAULTS.items()}
+    """The entry's options, its category's defaults filled in, for the options form."""
+    category = options.get(CONF_CATEGORY) or OTHER
+    values: dict[str, Any] = {
+        key: options.get(key, value) for key, value in form_defaults(category).items()
+    }
+    return {
+        CONF_CATEGORY: category,
+        **values,
+        CONF_UNUSUAL_TIME: bool(options.get(CONF_UNUSUAL_TIME, False)),
+    }
+
+
+def settle(submitted: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """Submitted options, the thresholds a category sets left to the category.
+
+    A threshold a category sets that was submitted at the default of the
+    category chosen before (``before``'s: the form showed it, the user did not
+    change it) or of the one chosen now follows the category: it is not
+    stored, so the category fills it in (choosing another category and saving
+    moves every untouched threshold to its defaults). Any other value is the
+    user's and wins whatever the category.
+    """
+    old = form_defaults(before.get(CONF_CATEGORY) or OTHER)
+    new = form_defaults(submitted.get(CONF_CATEGORY) or OTHER)
+    return {
+        key: value
+        for key, value in submitted.items()
+        if key not in CATEGORY_KEYS or value not in (old[key], new[key])
+    }
+
+
+def meter_input(
+    user_input: dict[str, Any] | None, options: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A meter's submitted options, its monitor section ``settle``d."""
+    if user_input is None or not isinstance(
+        submitted := user_input.get(CONF_MONITOR_SECTION), Mapping
+    ):
+        return user_input
+    return {
+        **user_input,
+        CONF_MONITOR_SECTION: settle(submitted, meter_settings(options)),
+    }
 
 
 def meter_section(*, collapsed: bool) -> dict[Any, Any]:
@@ -164,10 +236,11 @@ class AnomalyOptionsFlow(KindOptionsFlow):
     async def async_step_anomaly(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The detectors' thresholds."""
+        """The device category and the detectors' thresholds."""
+        options = dict(self.config_entry.options)
         return self._options_form(
             step_id="anomaly",
             schema=OPTIONS_SCHEMA,
-            values=options_with_defaults(dict(self.config_entry.options)),
-            user_input=user_input,
+            values=options_with_defaults(options),
+            user_input=None if user_input is None else settle(user_input, options),
         )

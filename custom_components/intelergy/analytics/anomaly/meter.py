@@ -38,23 +38,33 @@ from homeassistant.util import dt as dt_util
 from ...const import CONF_KIND, DOMAIN, KIND_ANOMALY
 from ...storage import PART_ANOMALY, EntryStore
 from .const import (
+    CONF_CATEGORY,
     CONF_MONITOR,
     CONF_MONITOR_SECTION,
     CONF_POWER_ENTITY,
     METERED_KINDS,
     SAVE_DELAY,
 )
-from .entity import BASELINE, PROBLEM, AnomalyProblem, BaselineSensor
+from .entity import (
+    BASELINE,
+    PROBLEM,
+    STANDBY_ENERGY,
+    STANDBY_POWER,
+    AnomalyProblem,
+    sensors,
+)
 from .monitor import AnomalyMonitor, Values, detector_config
 
 # How a meter tells its listeners about a new reading: its coordinator's
 # ``async_add_listener``, which returns the listener's remover.
 type Subscribe = Callable[[CALLBACK_TYPE], Callable[[], None]]
 # The monitors' entities, by platform.
-PLATFORM_DESCRIPTIONS: Final = {
-    Platform.BINARY_SENSOR: PROBLEM,
-    Platform.SENSOR: BASELINE,
-}
+PLATFORM_DESCRIPTIONS: Final = (
+    (Platform.BINARY_SENSOR, PROBLEM),
+    (Platform.SENSOR, BASELINE),
+    (Platform.SENSOR, STANDBY_POWER),
+    (Platform.SENSOR, STANDBY_ENERGY),
+)
 
 
 def _no_energy() -> float | None:
@@ -126,6 +136,7 @@ class MeterMonitor(AnomalyMonitor):
             save,
             unique_id_prefix=stream.unique_id_prefix,
             label=stream.label,
+            category=settings.get(CONF_CATEGORY),
         )
         self.stream = stream
         self._subscribe = subscribe
@@ -167,11 +178,11 @@ class MeterMonitors:
         return self.monitors
 
     def entities(self, platform: Platform) -> list[Entity]:
-        """A problem flag (binary sensor) and a baseline (sensor) per monitor."""
+        """Per monitor a problem flag (binary sensor), its baseline and standby."""
         if platform is Platform.BINARY_SENSOR:
             return [AnomalyProblem(m, PROBLEM, None, self.info) for m in self.monitors]
         if platform is Platform.SENSOR:
-            return [BaselineSensor(m, BASELINE, None, self.info) for m in self.monitors]
+            return [e for m in self.monitors for e in sensors(m, None, self.info)]
         return []
 
     def diagnostics(self) -> dict[str, Any]:
@@ -286,7 +297,7 @@ async def async_setup_meter_monitors(
 def _forget(registry: er.EntityRegistry, streams: Iterable[Stream]) -> None:
     """Remove the entities of monitors the meter no longer runs."""
     for stream in streams:
-        for platform, description in PLATFORM_DESCRIPTIONS.items():
+        for platform, description in PLATFORM_DESCRIPTIONS:
             unique_id = f"{stream.unique_id_prefix}_{description.key}"
             if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
                 registry.async_remove(entity_id)

@@ -33,8 +33,10 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from ...const import LOGGER
-from ...core.anomaly import Anomaly, Detector, DetectorConfig
+from ...core.anomaly import Anomaly, Detector, DetectorConfig, category_config
+from ...core.anomaly.categories import OTHER
 from .const import (
+    CONF_CATEGORY,
     CONF_CURRENT_ENTITY,
     CONF_CURRENT_MAX,
     CONF_DAILY_FACTOR,
@@ -45,6 +47,7 @@ from .const import (
     CONF_MIN_WATTS,
     CONF_POWER_ENTITY,
     CONF_RUN_FACTOR,
+    CONF_UNUSUAL_TIME,
     CONF_VOLTAGE_ENTITY,
     CONF_VOLTAGE_HIGH,
     CONF_VOLTAGE_LOW,
@@ -67,16 +70,27 @@ _DETECTOR_FIELDS: Final = {
 }
 
 
+# Off at 0 (the form's way of saying "no limit").
+_OFF_AT_ZERO: Final = frozenset({CONF_RUN_FACTOR, CONF_DAILY_FACTOR})
+
+
 def detector_config(options: Mapping[str, Any]) -> DetectorConfig:
-    """The detector configuration for an entry's options (defaults where unset)."""
+    """The detector configuration for an entry's options.
+
+    The device category's defaults where a threshold is unset, the set ones
+    winning; 0 minutes of longest run, 0 run or daily factor: that check off.
+    """
     values: dict[str, Any] = {
-        field: float(options[key])
+        field: None
+        if key in _OFF_AT_ZERO and float(options[key]) <= 0
+        else float(options[key])
         for key, field in _DETECTOR_FIELDS.items()
         if options.get(key) not in (None, "")
     }
-    if (minutes := options.get(CONF_MAX_RUN_MINUTES)) not in (None, "", 0):
-        values["max_run_s"] = float(minutes) * 60
-    return DetectorConfig(**values)
+    if (minutes := options.get(CONF_MAX_RUN_MINUTES)) not in (None, ""):
+        values["max_run_s"] = float(minutes) * 60 or None
+    values["unusual_time"] = bool(options.get(CONF_UNUSUAL_TIME, False))
+    return category_config(options.get(CONF_CATEGORY), **values)
 
 
 def number(state: State | None) -> float | None:
@@ -118,6 +132,7 @@ class AnomalyMonitor(ABC):
         *,
         unique_id_prefix: str,
         label: tuple[str, str] | None = None,
+        category: str | None = None,
     ) -> None:
         """Restore the detector's learned state (no relearning after a restart).
 
@@ -125,11 +140,13 @@ class AnomalyMonitor(ABC):
         the detector's state (``detector.as_dict()``) by its owner;
         ``unique_id_prefix``: its entities' unique ids are
         ``<prefix>_anomaly`` and ``<prefix>_baseline``; ``label``: what names
-        them on a device with several streams (a strip's outlet).
+        them on a device with several streams (a strip's outlet); ``category``:
+        the kind of device (the events and the logbook name it).
         """
         self.hass = hass
         self.entry_id = entry_id
-        self.detector = Detector(config, stored)
+        self.category = category or OTHER
+        self.detector = Detector(config, stored, dt_util.get_default_time_zone())
         self.device_id: str | None = None
         self.unique_id_prefix = unique_id_prefix
         self.label = label
@@ -251,6 +268,7 @@ class AnomalyMonitor(ABC):
                     "device_id": self.device_id,
                     "entity_id": entity_id,
                     "kind": anomaly.kind,
+                    "category": self.category,
                     "active": anomaly.active,
                     "value": anomaly.value,
                     "baseline": anomaly.baseline,
@@ -271,6 +289,8 @@ class AnomalyMonitor(ABC):
             "config": asdict(self.detector.config),
             "baseline": self.detector.baseline,
             "typical_run_s": self.detector.typical_run_s,
+            "standby_w": self.detector.standby,
+            "category": self.category,
             "active": {k: asdict(v) for k, v in self.active.items()},
         }
 
@@ -296,6 +316,7 @@ class SensorMonitor(AnomalyMonitor):
             stored,
             save,
             unique_id_prefix=entry_id,
+            category=options.get(CONF_CATEGORY),
         )
         self._power_entity: str = data[CONF_POWER_ENTITY]
         self.voltage_entity: str | None = data.get(CONF_VOLTAGE_ENTITY)

@@ -66,6 +66,7 @@ from ...core.tariff import (
     compare,
     local_midnight,
 )
+from ..anomaly.standby import household_standby
 from .bills import (
     Rates,
     add_lines,
@@ -532,11 +533,12 @@ async def _async_energy_report(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     _ready(hass)
     selection = TargetSelection(call.data)
-    house: Household | None = None
+    billed: ConfigEntry[Any] | None = None
     if ATTR_CONFIG_ENTRY_ID in call.data or not selection.has_any_target:
-        house = _household(_entry(hass, call))
+        billed = _entry(hass, call)
     elif len(entries := billing_entries(hass)) == 1:  # its cycles, for ``period``
-        house = _household(entries[0])
+        billed = entries[0]
+    house = None if billed is None else _household(billed)
     entity_ids = _targets(hass, call, () if house is None else house.entities)
     now, tz = dt_util.utcnow(), dt_util.get_default_time_zone()
     start, end = _bounds(
@@ -578,6 +580,8 @@ async def _async_energy_report(call: ServiceCall) -> ServiceResponse:
             for i, total in enumerate(buckets)
         ],
         **report,
+        # Standby power of the monitored devices, this month (anomaly/standby.py).
+        "standby": household_standby(hass, None if billed is None else billed.entry_id),
     }
 
 

@@ -1,7 +1,7 @@
 """Anomaly detectors for one power stream (no Home Assistant imports).
 
 One ``Detector`` watches one stream (a plug, a circuit, a whole meter) and
-reports five kinds of anomaly, each one an episode that starts and clears:
+reports six kinds of anomaly, each one an episode that starts and clears:
 
 * ``spike``: power above ``k`` times the learned baseline *and* at least
   ``min_watts``, sustained for ``debounce_s`` (WattBuddy's seed: a 75 W
@@ -12,12 +12,18 @@ reports five kinds of anomaly, each one an episode that starts and clears:
 * ``voltage``: voltage outside [``voltage_low``, ``voltage_high``];
 * ``current``: current above ``current_max``;
 * ``daily_energy``: a day's energy above ``daily_factor`` times the median of
-  the previous (up to) ``daily_days`` days.
+  the previous (up to) ``daily_days`` days;
+* ``unusual_time`` (off unless ``unusual_time``): on at an hour of the week
+  when the device is seldom on (``hourofweek``).
+
+It also learns the device's standby ("always on") power (``standby``).
+Categories (``categories``) fill in the settings that suit a kind of device.
 
 The modules: ``model`` (``DetectorConfig``, ``Anomaly``), ``readings`` (which
 values count, a history of changes as a stream), ``stats`` (the baseline, why
 a robust EWMA, and the integrated energy), ``rules`` (debounced conditions,
-runs, daily totals), ``state`` (all of that as JSON, and back), ``detector``
+runs, daily totals), ``standby`` (the standby power), ``hourofweek`` (usual
+hours, unusual use), ``categories``, ``state`` (all of that as JSON, and back), ``detector``
 (``Detector``, ``replay``).
 
 **Cold start.** No spike is reported until the baseline has learned from at
@@ -67,6 +73,7 @@ with the median of the previous days and then kept, anomalous or not (the
 median shrugs off a few); only the last ``daily_days`` daily totals are kept.
 """
 
+from .categories import CATEGORIES, Category, category_config, hint
 from .detector import Detector, replay
 from .model import KINDS, Anomaly, AnomalyKind, DetectorConfig
 from .readings import MAX_READING, ReadingRow
@@ -74,6 +81,7 @@ from .state import STATE_VERSION
 from .stats import SCALE_FLOOR_RATIO, SCALE_FLOOR_W
 
 __all__ = [
+    "CATEGORIES",
     "KINDS",
     "MAX_READING",
     "SCALE_FLOOR_RATIO",
@@ -81,8 +89,11 @@ __all__ = [
     "STATE_VERSION",
     "Anomaly",
     "AnomalyKind",
+    "Category",
     "Detector",
     "DetectorConfig",
     "ReadingRow",
+    "category_config",
+    "hint",
     "replay",
 ]

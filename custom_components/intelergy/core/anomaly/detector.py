@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, tzinfo
 import math
 from typing import Any
 
+from .hourofweek import Week, hour_of_week
 from .model import Anomaly, AnomalyKind, DetectorConfig
 from .readings import ReadingRow, filled, real
 from .rules import CLEAR, START, limit_crossed, voltage_outside
@@ -17,19 +18,22 @@ from .state import State
 class Detector:
     """Every anomaly detector for one power stream, fed reading by reading."""
 
-    __slots__ = ("_rate", "_state", "config")
+    __slots__ = ("_rate", "_state", "_tz", "config")
 
     def __init__(
         self,
         config: DetectorConfig | None = None,
         state: Mapping[str, Any] | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         """Start learning, or carry on from ``as_dict()`` output.
 
         An unreadable part of ``state`` starts again on its own; a state of
-        another version is ignored.
+        another version is ignored. ``tz``: the local time of the hours of the
+        week (``unusual_time``); UTC if not given.
         """
         self.config = config or DetectorConfig()
+        self._tz = tz or UTC
         self._rate = math.log(2) / self.config.learn_halflife_s
         self._state = State(self.config, state)
 
@@ -54,6 +58,22 @@ class Detector:
     def typical_run_s(self) -> float | None:
         """The median of the last completed runs (s); ``None`` until ``min_runs``."""
         return self._state.runs.typical
+
+    @property
+    def standby(self) -> float | None:
+        """The standby ("always on") power (W); ``None`` during its cold start."""
+        return self._state.standby.watts(self.config.standby_min_hours)
+
+    def usual_share(self, timestamp: float) -> float | None:
+        """The learned share of ``timestamp``'s hour of the week the device is on.
+
+        ``None`` while the unusual-time check is off or that hour was never seen.
+        """
+        week = self._state.week
+        if week is None or not math.isfinite(timestamp):
+            return None
+        index = hour_of_week(timestamp, self._tz)
+        return week.usual[index] if week.seen[index] else None
 
     @property
     def energy_kwh(self) -> float:
@@ -127,10 +147,44 @@ class Detector:
         else:
             spike.last = now
         on = power > config.idle_watts
+        state.standby.take(now, power, config.standby_hours)
+        if (week := state.week) is not None:
+            self._take_week(week, now, power, on=on, step=step, events=events)
         if on:
             weight = -math.expm1(-min(dt, config.max_gap_s) * self._rate)
             baseline.learn(now, power, weight, config)
         state.runs.step(now, on, dt, gap, episodes=episodes, events=events)
+
+    def _take_week(
+        self,
+        week: Week,
+        now: float,
+        power: float,
+        *,
+        on: bool,
+        step: tuple[float, bool],
+        events: list[Anomaly],
+    ) -> None:
+        """The hour-of-week profile learns; an ``unusual_time`` start or clear."""
+        config, state = self.config, self._state
+        week.take(now, on, step, config, self._tz)
+        hold = state.unusual
+        change = hold.step(
+            now,
+            on and week.unusual,
+            power,
+            power,
+            debounce=config.unusual_debounce_s,
+            config=config,
+            clear=config.unusual_clear_s,
+        )
+        if change == START:
+            usual = week.judge(week.index, config)
+            state.episodes.start(
+                "unusual_time", hold, config.unusual_fraction, usual, events
+            )
+        elif change == CLEAR:
+            state.episodes.clear("unusual_time", hold.peak, now, events)
 
     def _take_limit(
         self,
@@ -230,15 +284,16 @@ def replay(
     day_of: Callable[[float], date | str] | None = None,
     fill_s: float | None = None,
     until: float | None = None,
+    tz: tzinfo | None = None,
 ) -> list[Anomaly]:
     """The anomalies in a history, one per episode, in the order they started.
 
     A fresh detector (or one carrying on from ``state``) is fed the readings
     as ``Detector.feed()`` does (see there for ``day_of``, ``fill_s`` and
-    ``until``). An episode that cleared is reported as it cleared (``active``
+    ``until``; ``tz``: the local time of the hours of the week). An episode that cleared is reported as it cleared (``active``
     false, ``ended`` set); one still active at the end as it stands.
     """
-    detector = Detector(config, state)
+    detector = Detector(config, state, tz)
     events = detector.feed(readings, day_of=day_of, fill_s=fill_s, until=until)
     episodes: list[Anomaly] = []
     open_at: dict[AnomalyKind, int] = {}

@@ -6,7 +6,9 @@ from dataclasses import dataclass, fields
 import math
 from typing import Final, Literal, get_args
 
-type AnomalyKind = Literal["spike", "long_run", "voltage", "current", "daily_energy"]
+type AnomalyKind = Literal[
+    "spike", "long_run", "voltage", "current", "daily_energy", "unusual_time"
+]
 
 KINDS: Final[tuple[AnomalyKind, ...]] = get_args(AnomalyKind.__value__)
 
@@ -21,7 +23,11 @@ class DetectorConfig:
     150 W: ``k`` = 2), ``min_watts`` so that a 5 W charger drawing 11 W is no
     spike; EN 50160's 230 V +/- 10 % (a 120 V grid must set its own range);
     16 A, a common socket and circuit rating; a run three times its typical
-    length; a day 1.5 times the median of the last two weeks.
+    length; a day 1.5 times the median of the last two weeks. Standby: the
+    lower quartile of the last 24 hours' lowest power, once 6 hours are in.
+    Unusual time (off unless ``unusual_time``): on for 5 minutes in an hour of
+    the week (and the hours either side) in which the device was on less than
+    5 % of the time, once each of them was seen in 3 weeks.
     """
 
     k: float = 2.0  # spike: power > k x baseline ...
@@ -47,6 +53,14 @@ class DetectorConfig:
     daily_days: int = 14  # days kept for the median
     daily_min_days: int = 7  # days before the daily check starts
     max_gap_s: float = 300.0  # readings further apart: a gap
+    standby_hours: int = 24  # standby: the lowest power of each of these hours ...
+    standby_min_hours: int = 6  # ... once this many are in (the cold start)
+    unusual_time: bool = False  # unusual_time: the hour-of-week check, off by default
+    unusual_fraction: float = 0.05  # on less than this share of the hour usually
+    unusual_min_weeks: int = 3  # hours of the week seen before it is judged
+    unusual_halflife_weeks: float = 8.0  # the hour-of-week memory
+    unusual_debounce_s: float = 300.0  # on at an unusual time this long
+    unusual_clear_s: float = 900.0  # clear after off (or usual) this long
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work (NaN and infinity among them)."""
@@ -66,6 +80,16 @@ class DetectorConfig:
             raise ValueError("warmup_readings, run_history, min_runs must be >= 1")
         if self.daily_days < 1:
             raise ValueError("daily_days must be >= 1")
+        if min(self.standby_hours, self.standby_min_hours, self.unusual_min_weeks) < 1:
+            raise ValueError("standby hours and unusual_min_weeks must be >= 1")
+        if self.standby_min_hours > self.standby_hours:
+            raise ValueError("more standby hours required than kept")
+        if not 0 < self.unusual_fraction < 1:
+            raise ValueError("unusual_fraction must be between 0 and 1")
+        if self.unusual_halflife_weeks <= 0:
+            raise ValueError("unusual_halflife_weeks must be positive")
+        if min(self.unusual_debounce_s, self.unusual_clear_s) < 0:
+            raise ValueError("durations cannot be negative")
         if self.min_runs > self.run_history or self.daily_min_days > self.daily_days:
             raise ValueError("more runs or days required than kept")
         if (
@@ -82,10 +106,13 @@ class Anomaly:
 
     ``value``: the most extreme reading of the episode so far (the peak W or A,
     the voltage furthest outside the range), the run's length (s) for
-    ``long_run``, the day's kWh for ``daily_energy``. ``threshold``: the limit
-    it crossed (for ``voltage`` the bound it is outside of). ``baseline``: the
-    learned W for ``spike``, the typical run (s) for ``long_run``, the median
-    day (kWh) for ``daily_energy``, else ``None``. ``started``: when the
+    ``long_run``, the day's kWh for ``daily_energy``, the peak W for
+    ``unusual_time``. ``threshold``: the limit it crossed (for ``voltage`` the
+    bound it is outside of; for ``unusual_time`` ``unusual_fraction``).
+    ``baseline``: the learned W for ``spike``, the typical run (s) for
+    ``long_run``, the median day (kWh) for ``daily_energy``, the share of that
+    hour of the week the device is usually on (the most of it and the hours
+    either side) for ``unusual_time``, else ``None``. ``started``: when the
     condition began; ``ended``: the reading that cleared it.
     """
 

@@ -33,10 +33,13 @@ class Hold:
         *,
         debounce: float,
         config: DetectorConfig,
+        clear: float | None = None,
     ) -> int:
         """Take a reading (``hit``: the condition holds); ``START``, ``CLEAR``, 0.
 
-        ``severity`` ranks the readings of an episode: the peak is the most severe.
+        ``severity`` ranks the readings of an episode: the peak is the most
+        severe. ``clear``: how long the condition must fail to clear (else
+        ``clear_s``).
         """
         gap = self.last is not None and now - self.last > config.max_gap_s
         self.last = now
@@ -55,7 +58,7 @@ class Hold:
             return 0
         if self.clear_since is None or gap:
             self.clear_since = now
-        if now - self.clear_since >= config.clear_s:
+        if now - self.clear_since >= (config.clear_s if clear is None else clear):
             self.active = False
             self.since = self.clear_since = None
             return CLEAR

@@ -15,8 +15,10 @@ from dataclasses import asdict, fields
 from typing import Any, Final
 
 from ..numbers import finite_number
+from .hourofweek import Week
 from .model import KINDS, Anomaly, AnomalyKind, DetectorConfig
 from .rules import Days, Episodes, Hold, Run, Runs
+from .standby import Standby
 from .stats import Baseline, Energy
 
 STATE_VERSION: Final = 1
@@ -33,7 +35,10 @@ class State:
         "episodes",
         "runs",
         "spike",
+        "standby",
+        "unusual",
         "voltage",
+        "week",
     )
 
     def __init__(
@@ -52,8 +57,12 @@ class State:
         self.runs = Runs(config)
         self.days = Days(config)
         self.episodes = Episodes()
+        self.standby = Standby()
+        self.unusual = Hold()
+        # The hour-of-week profile: only while the check is on.
+        self.week: Week | None = Week() if config.unusual_time else None
         if data and data.get("version") == STATE_VERSION:
-            self._load(data)
+            self._load(data, config)
 
     def holds(self) -> tuple[tuple[AnomalyKind, Hold], ...]:
         """The debounced conditions by the kind they report."""
@@ -61,6 +70,7 @@ class State:
             ("spike", self.spike),
             ("voltage", self.voltage),
             ("current", self.current),
+            ("unusual_time", self.unusual),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,9 +87,14 @@ class State:
             "runs": list(self.runs.lengths),
             "days": [[day, total] for day, total in self.days.totals],
             "active": {kind: asdict(a) for kind, a in self.episodes.active.items()},
+            "standby": asdict(self.standby),
+            "unusual": asdict(self.unusual),
+            "week": None if self.week is None else self.week.as_dict(),
         }
 
-    def _load(self, data: Mapping[str, Any]) -> None:
+    def _load(self, data: Mapping[str, Any], config: DetectorConfig) -> None:
+        # Parts an older build did not store ("standby", "unusual", "week")
+        # start afresh like unreadable ones.
         baseline = _parse(Baseline, data.get("baseline"))
         if baseline is not None:
             self.baseline = baseline
@@ -89,6 +104,11 @@ class State:
         self.spike = _parse(Hold, data.get("spike")) or Hold()
         self.voltage = _parse(Hold, data.get("voltage")) or Hold()
         self.current = _parse(Hold, data.get("current")) or Hold()
+        self.standby = _parse(Standby, data.get("standby")) or Standby()
+        del self.standby.lows[: -config.standby_hours]  # a longer list: the last
+        if self.week is not None:
+            self.unusual = _parse(Hold, data.get("unusual")) or Hold()
+            self.week = Week.parse(data.get("week"), config) or Week()
         runs = self.runs
         runs.current = _parse(Run, data.get("run"))
         try:
@@ -148,7 +168,7 @@ def _field(annotation: str, value: object) -> Any:  # checked, of the field's ty
     return _num(value)
 
 
-def _parse[T: (Baseline, Energy, Hold, Run, Anomaly)](
+def _parse[T: (Baseline, Energy, Hold, Run, Anomaly, Standby)](
     cls: type[T], data: object
 ) -> T | None:
     """A state dataclass from its ``asdict()`` form; ``None`` if unreadable.

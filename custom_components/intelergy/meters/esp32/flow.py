@@ -10,7 +10,7 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import probatio
 
-from ...analytics.anomaly.flow import meter_section, meter_values
+from ...analytics.anomaly.flow import meter_input, meter_section, meter_values
 from ...const import CONF_KIND, CONF_ROOM, KIND_ESP32, LOGGER
 from ...core.esp32.client import valid_device_id
 from ...flow_helpers import (
@@ -261,5 +261,5 @@ class Esp32OptionsFlow(KindOptionsFlow):
                 **options_with_defaults(options, self.config_entry.data[CONF_INTERVAL]),
                 **meter_values(options),
             },
-            user_input=user_input,
+            user_input=meter_input(user_input, options),
         )

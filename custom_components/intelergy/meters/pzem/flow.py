@@ -8,7 +8,7 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers import selector
 import probatio
 
-from ...analytics.anomaly.flow import meter_section, meter_values
+from ...analytics.anomaly.flow import meter_input, meter_section, meter_values
 from ...const import CONF_KIND, CONF_ROOM, KIND_PZEM, LOGGER
 from ...core.pzem.client import PzemConnectionError, PzemError, PzemReading, Transport
 from ...flow_helpers import ROOM_FIELD, KindOptionsFlow, whole_number, with_area
@@ -209,5 +209,5 @@ class PzemOptionsFlow(KindOptionsFlow):
             step_id="pzem",
             schema=OPTIONS_SCHEMA,
             values=meter_values(self.config_entry.options),
-            user_input=user_input,
+            user_input=meter_input(user_input, self.config_entry.options),
         )

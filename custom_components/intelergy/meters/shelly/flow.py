@@ -24,7 +24,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
-from ...analytics.anomaly.flow import meter_section, meter_values
+from ...analytics.anomaly.flow import meter_input, meter_section, meter_values
 from ...const import CONF_KIND, CONF_ROOM, KIND_SHELLY, LOGGER
 from ...core.shelly.client import StatusError
 from ...flow_helpers import ROOM_FIELD, KindOptionsFlow, whole_number, with_area
@@ -376,5 +376,5 @@ class ShellyOptionsFlow(KindOptionsFlow):
             step_id="shelly",
             schema=OPTIONS_SCHEMA,
             values=meter_values(self.config_entry.options),
-            user_input=user_input,
+            user_input=meter_input(user_input, self.config_entry.options),
         )
