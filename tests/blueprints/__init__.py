@@ -1,0 +1,1 @@
+"""Blueprints tested inside Home Assistant."""
