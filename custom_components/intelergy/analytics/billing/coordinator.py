@@ -17,6 +17,7 @@ from ...const import DOMAIN, LOGGER
 from ...core.allocation import Allocation
 from ...core.prediction import CostProjection
 from ...core.tariff import TariffError
+from ..anomaly.standby import household_standby
 from .bills import CycleSoFar, async_cycle_so_far, projections
 from .const import REFRESH_MINUTES, REFRESH_SECOND
 from .hourly import FixedShare, HourlyReader, fair_costs, fixed_share
@@ -34,6 +35,7 @@ class BillingData:
     slabs: SlabFigures | None = None  # None: the tariff could not place the cycle
     allocation: Allocation | None = None  # None: shared by energy (``hourly``)
     fixed_share: FixedShare = "energy"
+    standby: dict[str, Any] | None = None  # ``household_standby``, at this refresh
 
 
 class BillingCoordinator(DataUpdateCoordinator[BillingData]):
@@ -43,7 +45,8 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
     after a restart and after a meter's backlog is imported into past hours.
     Each refresh also places the cycle on its slabs (``slabs``: position, price
     of the next kWh, forecast, events) and shares the bill fairly between the
-    billed sensors (``hourly``).
+    billed sensors (``hourly``), and reads the household's standby (every
+    monitor's, ``household_standby``) for the standby sensors.
     """
 
     config_entry: ConfigEntry[Any]
@@ -105,7 +108,8 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
         fair = await self.hass.async_add_executor_job(
             fair_costs, tariff, so_far, rows, fixed, tz
         )
-        return BillingData(so_far, projection, figures, fair, fixed)
+        standby = household_standby(self.hass, self.config_entry.entry_id)
+        return BillingData(so_far, projection, figures, fair, fixed, standby)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:

@@ -26,7 +26,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy
+from homeassistant.const import UnitOfEnergy, UnitOfPower
 from homeassistant.util import dt as dt_util
 
 from ...core.prediction import CostProjection
@@ -242,6 +242,26 @@ def _household_share(data: BillingData) -> Decimal:
     return so_far.bill.total - sum(so_far.sensor_cost.values(), Decimal(0))
 
 
+def _standby_power(data: BillingData) -> float | None:
+    """Every monitored device's learned standby power, W; unknown before any."""
+    standby = data.standby
+    if standby is None or not standby["devices"]:
+        return None
+    return float(standby["power_w"])
+
+
+def _standby_cost(data: BillingData) -> float | None:
+    """The standby kWh this month at the price of the next kWh (this refresh's).
+
+    The same figure as ``energy_report``'s, from the price this refresh placed
+    rather than the price sensor's state, which the refresh then writes.
+    """
+    standby = data.standby
+    if standby is None or not standby["devices"] or data.slabs is None:
+        return None
+    return round(float(standby["kwh"]) * round(float(data.slabs.price), 6), 2)
+
+
 SENSORS: tuple[BillingSensorDescription, ...] = (
     _energy(
         "energy_cycle",
@@ -307,6 +327,18 @@ SENSORS: tuple[BillingSensorDescription, ...] = (
         last_reset_fn=_cycle_start,
         attributes_fn=lambda data: {"fixed_share": data.fixed_share},
     ),
+    # What a switch-off saves (``household_standby``): estimates, not metered, so
+    # no state class: no long-term statistics, nothing for the Energy dashboard.
+    BillingSensorDescription(
+        key="household_standby_power",
+        translation_key="household_standby_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_standby_power,
+    ),
+    _money("household_standby_cost", value_fn=_standby_cost),
 )
 
 
