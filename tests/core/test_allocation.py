@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+import math
+from typing import Literal
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.intelergy.core.allocation import HourUse, allocate
+from custom_components.intelergy.core.allocation import (
+    _FIXED_LINES,
+    HOUSEHOLD,
+    Allocation,
+    HourUse,
+    allocate,
+)
 from custom_components.intelergy.core.tariff import (
+    CENT,
+    LINE_KEYS,
+    ONE,
+    ZERO,
+    Bill,
     Slab,
     SlabTable,
     Tariff,
     TariffError,
     TouBand,
+    check_amount,
 )
 
 D = Decimal
@@ -228,3 +244,223 @@ def test_more_energy_never_costs_a_sensor_less(
         assert after.per_sensor[sensor] >= before.per_sensor.get(sensor, D(0)) - D(
             "0.01"
         )
+
+
+# --- A reference: the rule hour by hour, every amount a Fraction ----------------
+
+
+def reference_allocate(
+    tariff: Tariff,
+    hours: Sequence[HourUse],
+    *,
+    fixed: Literal["energy", "household"],
+    fixed_fraction: Decimal = ONE,
+) -> Allocation:
+    """The straightforward rule, hour by hour in Fractions (the original)."""
+    if fixed not in {"energy", "household"}:
+        raise TariffError(f"fixed must be 'energy' or 'household', not {fixed!r}")
+    sensors: dict[str, Fraction] = {}
+    bands: dict[str, Decimal] = {}
+    total = ZERO
+    for number, hour in enumerate(hours):
+        if not isinstance(hour, HourUse) or not isinstance(hour.kwh, Mapping):
+            raise TariffError(f"hour {number} is not an HourUse: {hour!r}")
+        for sensor, kwh in hour.kwh.items():
+            if not isinstance(sensor, str) or sensor == HOUSEHOLD:
+                raise TariffError(f"sensor names must be non-empty: {sensor!r}")
+            check_amount(kwh, f"kWh of {sensor!r} in hour {number}")
+            sensors[sensor] = sensors.get(sensor, Fraction(0)) + Fraction(kwh)
+            total += kwh
+            if hour.band is not None:
+                bands[hour.band] = bands.get(hour.band, ZERO) + kwh
+    bill = tariff.bill(total, tou_kwh=bands, fixed_fraction=fixed_fraction)
+    contributions = _reference_contributions(
+        tariff,
+        hours=hours,
+        bill=bill,
+        sensors=sensors,
+        fixed=fixed,
+        fixed_fraction=fixed_fraction,
+    )
+    shares: dict[str, dict[str, Fraction]] = {}  # line key -> party -> share
+    for line in bill.lines:
+        if line.key == "tax" or not line.amount:
+            continue
+        weights = contributions[line.key]
+        whole = sum(weights.values(), Fraction(0))
+        amount = Fraction(line.amount)
+        shares[line.key] = (
+            {party: amount * weight / whole for party, weight in weights.items()}
+            if whole
+            else {HOUSEHOLD: amount}
+        )
+    if tax := Fraction(bill.line("tax")):
+        base: dict[str, Fraction] = {}
+        for key in tariff.taxed_lines:
+            for party, share in shares.get(key, {}).items():
+                base[party] = base.get(party, Fraction(0)) + share
+        whole = sum(base.values(), Fraction(0))
+        shares["tax"] = {party: tax * share / whole for party, share in base.items()}
+    exact = dict.fromkeys([HOUSEHOLD, *sensors], Fraction(0))
+    for per_party in shares.values():
+        for party, share in per_party.items():
+            exact[party] += share
+    cents = _reference_cents(exact, int(bill.total / CENT))
+    return Allocation(
+        per_sensor={sensor: cents[sensor] * CENT for sensor in sensors},
+        household=cents[HOUSEHOLD] * CENT,
+        bill=bill,
+        exact={sensor: exact[sensor] for sensor in sensors},
+        household_exact=exact[HOUSEHOLD],
+    )
+
+
+def _reference_contributions(
+    tariff: Tariff,
+    *,
+    hours: Sequence[HourUse],
+    bill: Bill,
+    sensors: Mapping[str, Fraction],
+    fixed: str,
+    fixed_fraction: Decimal,
+) -> dict[str, dict[str, Fraction]]:
+    """Each line's exact contributions by party (before the bill's rounding)."""
+    lines: dict[str, dict[str, Fraction]] = {key: {} for key in LINE_KEYS}
+
+    def add(key: str, party: str, amount: Fraction) -> None:
+        lines[key][party] = lines[key].get(party, Fraction(0)) + amount
+
+    rates = {band.name: Fraction(band.rate) for band in tariff.tou_bands}
+    per_kwh = Fraction(tariff.rebate_per_kwh)
+    flat = Fraction(tariff.rebate_flat) * Fraction(fixed_fraction)
+    limit = None if tariff.rebate_limit is None else Fraction(tariff.rebate_limit)
+    if limit is not None:
+        flat = min(flat, limit)
+    room = None if limit is None else limit - flat  # left for the per-kWh rebate
+    energy: dict[str, Fraction] = {}
+    slab_kwh: dict[str, Fraction] = {}
+    climbed = Fraction(0)
+    ladder = tariff.slabs
+    for hour in hours:
+        used = {s: Fraction(kwh) for s, kwh in hour.kwh.items() if kwh}
+        h = sum(used.values(), Fraction(0))
+        if not h:
+            continue
+        if hour.band is not None:
+            rate = rates[hour.band]
+            for sensor, kwh in used.items():
+                energy[sensor] = energy.get(sensor, Fraction(0)) + kwh * rate
+        else:
+            for sensor, kwh in used.items():
+                slab_kwh[sensor] = slab_kwh.get(sensor, Fraction(0)) + kwh
+            if ladder:  # telescopic: the hour's cost where the cycle stands
+                cost = _reference_cost(ladder, climbed + h) - _reference_cost(
+                    ladder, climbed
+                )
+                climbed += h
+                for sensor, kwh in used.items():
+                    energy[sensor] = energy.get(sensor, Fraction(0)) + cost * kwh / h
+        rebate = per_kwh * h if room is None else min(per_kwh * h, room)
+        if room is not None:
+            room -= rebate
+        for sensor, kwh in used.items():
+            add("rebate", sensor, rebate * kwh / h)
+            add("fac", sensor, Fraction(tariff.fac_per_kwh) * kwh)
+            add("duty", sensor, Fraction(tariff.duty_per_kwh) * kwh)
+    if not ladder:  # whole-bill tables: the slab part by slab energy
+        slab_charge = sum(
+            (Fraction(row.amount) for row in bill.slab_lines), Fraction(0)
+        )
+        slab_total = sum(slab_kwh.values(), Fraction(0))
+        for sensor, kwh in slab_kwh.items():  # each > 0: hours keep kWh > 0 only
+            energy[sensor] = (
+                energy.get(sensor, Fraction(0)) + slab_charge * kwh / slab_total
+            )
+    percent = Fraction(tariff.duty_percent) / 100
+    for sensor, charge in energy.items():
+        add("energy", sensor, charge)
+        add("duty", sensor, percent * charge)
+    whole = sum(sensors.values(), Fraction(0))
+    fixed_weights = (
+        {sensor: kwh / whole for sensor, kwh in sensors.items() if kwh}
+        if fixed == "energy" and whole
+        else {HOUSEHOLD: Fraction(1)}
+    )
+    for key in _FIXED_LINES:
+        lines[key] = dict(fixed_weights)
+    for party, weight in fixed_weights.items():
+        add("rebate", party, flat * weight)
+    return lines
+
+
+def _reference_cost(slabs: Sequence[Slab], kwh: Fraction) -> Fraction:
+    """The cost of ``kwh`` climbing a telescopic ladder from 0."""
+    cost, low = Fraction(0), Fraction(0)
+    for slab in slabs:
+        rate = Fraction(slab.rate)
+        if slab.upto_kwh is None or kwh <= slab.upto_kwh:
+            return cost + (kwh - low) * rate  # kwh > low: else an earlier return
+        upto = Fraction(slab.upto_kwh)
+        cost += (upto - low) * rate
+        low = upto
+    raise AssertionError("the last slab is open-ended")  # pragma: no cover
+
+
+def _reference_cents(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
+    """Largest remainder: floors, then a cent each to the largest remainders."""
+    cents = {party: math.floor(value * 100) for party, value in exact.items()}
+    order = sorted(
+        exact, key=lambda party: (-(exact[party] * 100 - cents[party]), party)
+    )
+    for party in order[: total - sum(cents.values())]:
+        cents[party] += 1
+    return cents
+
+
+KWH = st.integers(0, 3000).map(lambda wh: D(wh) / 1000)
+MANY_HOURS = st.lists(
+    st.tuples(
+        st.sampled_from([None, None, None, "peak"]),
+        st.dictionaries(st.sampled_from(NAMES), KWH, max_size=4),
+    ),
+    max_size=40,
+)
+
+
+@PROPERTIES
+@given(
+    tariff=rising_tariffs(),
+    raw=MANY_HOURS,
+    tax=st.decimals(0, 30, places=1),
+    flat=RATE,
+    fraction=st.decimals(0, 1, places=3),
+    tables=st.booleans(),
+)
+def test_the_same_as_the_reference_hour_by_hour(
+    tariff: Tariff,
+    raw: list[tuple[str | None, dict[str, Decimal]]],
+    tax: Decimal,
+    flat: Decimal,
+    fraction: Decimal,
+    tables: bool,
+) -> None:
+    data = {**tariff.as_dict(), "tax_percent": str(tax), "rebate_flat": str(flat)}
+    taxed = Tariff.from_dict(data)
+    if tables:
+        taxed = replace(
+            taxed,
+            slabs=(),
+            tables=(
+                SlabTable(D(5), (Slab(None, D("9.5")),)),
+                SlabTable(None, (Slab(D(5), D(10)), Slab(None, D("12.25")))),
+            ),
+        )
+    hours = [HourUse(band, kwh) for band, kwh in raw]
+    for mode in ("energy", "household"):
+        new = allocate(taxed, hours, fixed=mode, fixed_fraction=fraction)  # type: ignore[arg-type]
+        old = reference_allocate(taxed, hours, fixed=mode, fixed_fraction=fraction)  # type: ignore[arg-type]
+        assert new == old
+        assert list(new.exact) == list(old.exact)
+        assert [str(v) for v in new.per_sensor.values()] == [
+            str(v) for v in old.per_sensor.values()
+        ]

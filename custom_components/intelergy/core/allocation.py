@@ -37,6 +37,14 @@ rule is:
   then the sensors by name, so the order of the input changes nothing). The
   sensors' amounts plus the household line add up to ``bill.total`` exactly.
 
+**Arithmetic.** Exact throughout: kWh add up as Decimals in a context that
+never rounds, amounts are ``Fraction``s. The hours go to buckets by price (a
+band's rate, a slab's rate, the whole-bill tables' slab energy) and by whether
+they still get the per-kWh rebate; within a bucket each sensor's kWh are only
+added up, and priced once (the sum of ``kwh * rate`` is ``rate`` times the sum of
+``kwh``). The few hours priced otherwise, one crossing a slab edge or the one
+where the rebate limit is reached, are shared by kWh one by one.
+
 Consequences: a sensor that used nothing costs 0 (every contribution of it is 0,
 and a zero remainder never gets a cent); under telescopic slabs with rising
 rates more energy for a sensor never lowers its exact amount while the bill's
@@ -49,7 +57,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    Context,
+    Decimal,
+    DecimalException,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from fractions import Fraction
 import math
 from typing import Literal
@@ -57,6 +76,8 @@ from typing import Literal
 from .tariff import (
     CENT,
     LINE_KEYS,
+    MAX_AMOUNT,
+    MAX_PLACES,
     ONE,
     ZERO,
     Bill,
@@ -68,6 +89,14 @@ from .tariff import (
 
 HOUSEHOLD = ""  # the household line's key among the parties (no sensor is named "")
 _FIXED_LINES = ("fixed", "meter_rent", "minimum")
+# Exact Decimal sums of validated kWh (at most MAX_PLACES places, up to MAX_AMOUNT):
+# never rounded (Inexact is trapped, as a guard).
+_EXACT = Context(
+    prec=1000,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,26 +132,34 @@ def allocate(
     """The cycle's bill shared between its sensors (see the module's rule)."""
     if fixed not in {"energy", "household"}:
         raise TariffError(f"fixed must be 'energy' or 'household', not {fixed!r}")
-    sensors: dict[str, Fraction] = {}
+    seen: dict[str, object] = {}  # the sensors, in the order they first appear
     bands: dict[str, Decimal] = {}
     total = ZERO
+    used: list[tuple[HourUse, Decimal]] = []  # the hours with energy, their kWh
     for number, hour in enumerate(hours):
         if not isinstance(hour, HourUse) or not isinstance(hour.kwh, Mapping):
             raise TariffError(f"hour {number} is not an HourUse: {hour!r}")
-        for sensor, kwh in hour.kwh.items():
-            if not isinstance(sensor, str) or sensor == HOUSEHOLD:
-                raise TariffError(f"sensor names must be non-empty: {sensor!r}")
-            check_amount(kwh, f"kWh of {sensor!r} in hour {number}")
-            sensors[sensor] = sensors.get(sensor, Fraction(0)) + Fraction(kwh)
-            total += kwh
-            if hour.band is not None:
-                bands[hour.band] = bands.get(hour.band, ZERO) + kwh
+        kwh = hour.kwh
+        h = _hour_kwh(kwh)
+        if h is None:  # something to refuse, or amounts the quick check leaves out
+            _check_hour(number, kwh)
+            with localcontext(_EXACT):
+                h = sum(kwh.values(), ZERO)
+        if not kwh:
+            continue
+        seen.update(kwh)
+        # The same additions, in the same order (and context), as kWh by kWh.
+        total = sum(kwh.values(), total)
+        if hour.band is not None:
+            bands[hour.band] = sum(kwh.values(), bands.get(hour.band, ZERO))
+        if h:
+            used.append((hour, h))
     bill = tariff.bill(total, tou_kwh=bands, fixed_fraction=fixed_fraction)
-    contributions = _contributions(
+    contributions, sensors = _contributions(
         tariff,
-        hours=hours,
+        hours=used,
         bill=bill,
-        sensors=sensors,
+        order=seen,
         fixed=fixed,
         fixed_fraction=fixed_fraction,
     )
@@ -134,9 +171,7 @@ def allocate(
         whole = sum(weights.values(), Fraction(0))
         amount = Fraction(line.amount)
         shares[line.key] = (
-            {party: amount * weight / whole for party, weight in weights.items()}
-            if whole
-            else {HOUSEHOLD: amount}
+            _shared(amount, weights, whole) if whole else {HOUSEHOLD: amount}
         )
     if tax := Fraction(bill.line("tax")):
         base: dict[str, Fraction] = {}
@@ -144,7 +179,7 @@ def allocate(
             for party, share in shares.get(key, {}).items():
                 base[party] = base.get(party, Fraction(0)) + share
         whole = sum(base.values(), Fraction(0))
-        shares["tax"] = {party: tax * share / whole for party, share in base.items()}
+        shares["tax"] = _shared(tax, base, whole)
     exact = dict.fromkeys([HOUSEHOLD, *sensors], Fraction(0))
     for per_party in shares.values():
         for party, share in per_party.items():
@@ -159,65 +194,178 @@ def allocate(
     )
 
 
+def _shared(
+    amount: Fraction, weights: Mapping[str, Fraction], whole: Fraction
+) -> dict[str, Fraction]:
+    """``amount * weight / whole`` by party (one reduction each)."""
+    top = amount.numerator * whole.denominator
+    bottom = amount.denominator * whole.numerator
+    return {
+        party: Fraction(top * weight.numerator, bottom * weight.denominator)
+        for party, weight in weights.items()
+    }
+
+
+def _hour_kwh(kwh: Mapping[str, Decimal]) -> Decimal | None:
+    """The hour's kWh, exact, if every name and amount is plainly valid; else None.
+
+    A quick check for the whole hour: None sends it to ``_check_hour``.
+    """
+    if not isinstance(kwh, dict):
+        return None
+    values = kwh.values()
+    if not set(map(type, kwh)) <= {str} or HOUSEHOLD in kwh:
+        return None
+    if not set(map(type, values)) <= {Decimal}:
+        return None
+    try:
+        with localcontext(_EXACT):
+            h = sum(values, ZERO)
+    except DecimalException:
+        return None
+    # A finite sum: every amount is finite; its exponent is the least of theirs.
+    exponent = h.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -MAX_PLACES:
+        return None
+    if values and (min(values) < ZERO or max(values) > MAX_AMOUNT):
+        return None
+    return h
+
+
+def _check_hour(number: int, kwh: Mapping[str, Decimal]) -> None:
+    """``TariffError`` for the hour's first bad sensor name or amount."""
+    for sensor, value in kwh.items():
+        if not isinstance(sensor, str) or sensor == HOUSEHOLD:
+            raise TariffError(f"sensor names must be non-empty: {sensor!r}")
+        check_amount(value, f"kWh of {sensor!r} in hour {number}")
+
+
 def _contributions(
     tariff: Tariff,
     *,
-    hours: Sequence[HourUse],
+    hours: Sequence[tuple[HourUse, Decimal]],
     bill: Bill,
-    sensors: Mapping[str, Fraction],
+    order: Mapping[str, object],
     fixed: str,
     fixed_fraction: Decimal,
-) -> dict[str, dict[str, Fraction]]:
-    """Each line's exact contributions by party (before the bill's rounding)."""
+) -> tuple[dict[str, dict[str, Fraction]], dict[str, Fraction]]:
+    """Each line's exact contributions by party, and each sensor's kWh.
+
+    The hours go to buckets by (rebate phase, price): a band's rate, a slab's
+    rate, or the whole-bill tables' slab energy; in a bucket each sensor's kWh is
+    only added up (exactly), and priced once. An hour crossing a slab edge, or
+    the one where the rebate limit is reached, is priced by itself.
+    """
     lines: dict[str, dict[str, Fraction]] = {key: {} for key in LINE_KEYS}
 
     def add(key: str, party: str, amount: Fraction) -> None:
         lines[key][party] = lines[key].get(party, Fraction(0)) + amount
 
-    rates = {band.name: Fraction(band.rate) for band in tariff.tou_bands}
-    per_kwh = Fraction(tariff.rebate_per_kwh)
-    flat = Fraction(tariff.rebate_flat) * Fraction(fixed_fraction)
-    limit = None if tariff.rebate_limit is None else Fraction(tariff.rebate_limit)
-    if limit is not None:
-        flat = min(flat, limit)
-    room = None if limit is None else limit - flat  # left for the per-kWh rebate
-    energy: dict[str, Fraction] = {}
-    slab_kwh: dict[str, Fraction] = {}
-    climbed = Fraction(0)
-    ladder = tariff.slabs
-    for hour in hours:
-        used = {s: Fraction(kwh) for s, kwh in hour.kwh.items() if kwh}
-        h = sum(used.values(), Fraction(0))
-        if not h:
-            continue
-        if hour.band is not None:
-            rate = rates[hour.band]
-            for sensor, kwh in used.items():
-                energy[sensor] = energy.get(sensor, Fraction(0)) + kwh * rate
+    with localcontext(_EXACT):
+        per_kwh_d = tariff.rebate_per_kwh
+        flat_d = tariff.rebate_flat * fixed_fraction
+        if tariff.rebate_limit is not None:
+            flat_d = min(flat_d, tariff.rebate_limit)
+            room: Decimal | None = tariff.rebate_limit - flat_d
         else:
-            for sensor, kwh in used.items():
-                slab_kwh[sensor] = slab_kwh.get(sensor, Fraction(0)) + kwh
-            if ladder:  # telescopic: the hour's cost where the cycle stands
-                cost = _cost(ladder, climbed + h) - _cost(ladder, climbed)
+            room = None
+        ladder = tariff.slabs
+        edges = [slab.upto_kwh for slab in ladder]
+        step = 0  # the slab the cycle's slab energy stands in
+        climbed = ZERO
+        buckets: dict[tuple[int, str, str | int | None], dict[str, Decimal]] = {}
+        # The hours priced by themselves: exact shares.
+        special_energy: dict[str, Fraction] = {}
+        special_rebate: dict[str, Fraction] = {}
+        for hour, h in hours:
+            band = hour.band
+            crossing = False
+            kind: str | int | None  # a band's name, a slab's index, None: tables
+            if band is not None:
+                kind = band
+            elif ladder:
+                while (edge := edges[step]) is not None and climbed >= edge:
+                    step += 1
+                crossing = edge is not None and climbed + h > edge
+                kind = step
+            else:
+                kind = None
+            phase = 0  # 0: the per-kWh rebate in full; 1: none left
+            given = per_kwh_d * h  # the hour's per-kWh rebate
+            if room is not None:
+                if given <= room:
+                    room -= given
+                elif room:
+                    given, room, crossing = room, ZERO, True  # the limit reached
+                else:
+                    given, phase = ZERO, 1
+            if crossing:  # priced by itself
+                _price_hour(
+                    tariff,
+                    hour,
+                    h=h,
+                    climbed=climbed,
+                    rebate=given,
+                    energy=special_energy,
+                    rebates=special_rebate,
+                )
+                slot: tuple[int, str, str | int | None] = (phase, "special", kind)
+            else:
+                slot = (phase, "band" if band is not None else "slab", kind)
+            if band is None and ladder:
                 climbed += h
-                for sensor, kwh in used.items():
-                    energy[sensor] = energy.get(sensor, Fraction(0)) + cost * kwh / h
-        rebate = per_kwh * h if room is None else min(per_kwh * h, room)
-        if room is not None:
-            room -= rebate
-        for sensor, kwh in used.items():
-            add("rebate", sensor, rebate * kwh / h)
-            add("fac", sensor, Fraction(tariff.fac_per_kwh) * kwh)
-            add("duty", sensor, Fraction(tariff.duty_per_kwh) * kwh)
+            bucket = buckets.get(slot)
+            if bucket is None:
+                bucket = buckets[slot] = {}
+            get = bucket.get
+            for sensor, value in hour.kwh.items():
+                bucket[sensor] = get(sensor, ZERO) + value
+        totals: dict[str, Decimal] = dict.fromkeys(order, ZERO)
+        for bucket in buckets.values():
+            for sensor, value in bucket.items():
+                totals[sensor] += value
+        slab_kwh: dict[str, Decimal] = {}  # whole-bill tables: slab energy
+        rebate_kwh: dict[str, Decimal] = {}  # energy with the per-kWh rebate
+        energy: dict[str, Fraction] = dict(special_energy)
+        rates = {band.name: Fraction(band.rate) for band in tariff.tou_bands}
+        slab_rates = [Fraction(slab.rate) for slab in ladder]
+        for (phase, what, kind), bucket in buckets.items():
+            if what != "special" and phase == 0:
+                for sensor, value in bucket.items():
+                    rebate_kwh[sensor] = rebate_kwh.get(sensor, ZERO) + value
+            if kind is None and not ladder and what in {"slab", "special"}:
+                for sensor, value in bucket.items():
+                    slab_kwh[sensor] = slab_kwh.get(sensor, ZERO) + value
+            if what == "special" or kind is None:
+                continue
+            rate = rates[kind] if isinstance(kind, str) else slab_rates[kind]
+            for sensor, value in bucket.items():
+                charge = rate * Fraction(value)
+                energy[sensor] = energy.get(sensor, Fraction(0)) + charge
+    per_kwh = Fraction(per_kwh_d)
+    flat = Fraction(flat_d)
+    for sensor, value in rebate_kwh.items():
+        add("rebate", sensor, per_kwh * Fraction(value))
+    for sensor, share in special_rebate.items():
+        add("rebate", sensor, share)
+    fac = Fraction(tariff.fac_per_kwh)
+    duty = Fraction(tariff.duty_per_kwh)
+    sensors = {sensor: Fraction(value) for sensor, value in totals.items()}
+    for sensor, kwh in sensors.items():
+        if kwh:
+            add("fac", sensor, fac * kwh)
+            add("duty", sensor, duty * kwh)
     if not ladder:  # whole-bill tables: the slab part by slab energy
         slab_charge = sum(
             (Fraction(row.amount) for row in bill.slab_lines), Fraction(0)
         )
-        slab_total = sum(slab_kwh.values(), Fraction(0))
-        for sensor, kwh in slab_kwh.items():  # each > 0: hours keep kWh > 0 only
-            energy[sensor] = (
-                energy.get(sensor, Fraction(0)) + slab_charge * kwh / slab_total
-            )
+        slab_total = sum(map(Fraction, slab_kwh.values()), Fraction(0))
+        for sensor, value in slab_kwh.items():
+            if value:
+                energy[sensor] = (
+                    energy.get(sensor, Fraction(0))
+                    + slab_charge * Fraction(value) / slab_total
+                )
     percent = Fraction(tariff.duty_percent) / 100
     for sensor, charge in energy.items():
         add("energy", sensor, charge)
@@ -232,7 +380,34 @@ def _contributions(
         lines[key] = dict(fixed_weights)
     for party, weight in fixed_weights.items():
         add("rebate", party, flat * weight)
-    return lines
+    return lines, sensors
+
+
+def _price_hour(
+    tariff: Tariff,
+    hour: HourUse,
+    *,
+    h: Decimal,
+    climbed: Decimal,
+    rebate: Decimal,
+    energy: dict[str, Fraction],
+    rebates: dict[str, Fraction],
+) -> None:
+    """One hour by itself, shared by kWh: its energy charge and ``rebate``."""
+    whole = Fraction(h)
+    used = {s: Fraction(kwh) for s, kwh in hour.kwh.items() if kwh}
+    if hour.band is not None:
+        rate = Fraction(next(b.rate for b in tariff.tou_bands if b.name == hour.band))
+        for sensor, kwh in used.items():
+            energy[sensor] = energy.get(sensor, Fraction(0)) + kwh * rate
+    elif tariff.slabs:  # the hour's cost where the cycle stands
+        start = Fraction(climbed)
+        cost = _cost(tariff.slabs, start + whole) - _cost(tariff.slabs, start)
+        for sensor, kwh in used.items():
+            energy[sensor] = energy.get(sensor, Fraction(0)) + cost * kwh / whole
+    given = Fraction(rebate)
+    for sensor, kwh in used.items():
+        rebates[sensor] = rebates.get(sensor, Fraction(0)) + given * kwh / whole
 
 
 def _cost(slabs: Sequence[Slab], kwh: Fraction) -> Fraction:

@@ -77,10 +77,25 @@ def fixed_share(options: Mapping[str, Any]) -> FixedShare:
 
 
 def _wh(kwh: float) -> int:
-    """Energy in whole Wh, half-up (not finite: 0, the bill refuses those already)."""
+    """Energy in whole Wh, half-up (not finite: 0, the bill refuses those already).
+
+    The value is ``repr(kwh)`` (its shortest decimal) rounded; ``kwh * 1000`` in
+    floats is within ``_WH_ERROR`` of it (relative), so away from a half it
+    rounds the same, and only near a half is the decimal needed.
+    """
     if not math.isfinite(kwh):
         return 0
+    scaled = kwh * 1000.0
+    if abs(scaled) < _WH_FAST_LIMIT:
+        low = math.floor(scaled)
+        above = scaled - low  # exact
+        if abs(above - 0.5) > _WH_ERROR * (1.0 + abs(scaled)):
+            return low + 1 if above > 0.5 else low
     return int((Decimal(repr(kwh)) / WH).to_integral_value(ROUND_HALF_UP))
+
+
+_WH_FAST_LIMIT: Final = 1e15  # floats hold every integer (and half) below
+_WH_ERROR: Final = 1e-12  # far above the floats' error (under 1e-15, relative)
 
 
 def sensor_hours(series: Mapping[float, float], total_kwh: float) -> dict[float, int]:
@@ -91,9 +106,20 @@ def sensor_hours(series: Mapping[float, float], total_kwh: float) -> dict[float,
     """
     hours: dict[float, int] = {}
     running, previous, pending = 0.0, 0, 0
-    for stamp in sorted(series):
-        running += series[stamp]
-        current = _wh(running)
+    floor = math.floor
+    for stamp, change in sorted(series.items()):
+        running += change
+        # _wh(running), its quick path inline (not finite: the comparison fails)
+        scaled = running * 1000.0
+        if -_WH_FAST_LIMIT < scaled < _WH_FAST_LIMIT:
+            current = floor(scaled)
+            above = scaled - current
+            if abs(above - 0.5) <= _WH_ERROR * (1.0 + abs(scaled)):
+                current = _wh(running)
+            elif above > 0.5:
+                current += 1
+        else:
+            current = _wh(running)
         pending += current - previous
         previous = current
         if pending > 0:
@@ -122,15 +148,17 @@ def hour_uses(
     """The cycle's hours, fitted to ``bill``'s energy per TOU band (see the module)."""
     band_of = [tariff.band_for_hour(hour) for hour in range(24)]
     hours: dict[float, _Hour] = {}
-    for sensor, total in sensor_kwh.items():
+    # The sensors in name order: each hour's Wh are then in name order too.
+    for sensor in sorted(sensor_kwh):
+        total = sensor_kwh[sensor]
         for stamp, wh in sensor_hours(rows.get(sensor, {}), total).items():
-            if stamp not in hours:
+            if (hour := hours.get(stamp)) is None:
                 band = None
                 if stamp != IN_PROGRESS:
                     found = band_of[datetime.fromtimestamp(stamp, tz).hour]
                     band = None if found is None else found.name
-                hours[stamp] = _Hour(stamp, band, {})
-            hours[stamp].wh[sensor] = wh
+                hour = hours[stamp] = _Hour(stamp, band, {})
+            hour.wh[sensor] = wh
     ordered = [hours[stamp] for stamp in sorted(hours)]
     targets: dict[str | None, int] = {
         line.band: int(line.kwh / WH) for line in bill.tou_lines
@@ -153,20 +181,28 @@ def hour_uses(
             sensor = max(sorted(last), key=lambda s: last[s], default=biggest)
             last[sensor] = last.get(sensor, 0) + diff
         for hour in reversed(group):
+            if diff >= 0:  # nothing (left) to take
+                break
             for sensor in sorted(hour.wh, key=lambda s: (-hour.wh[s], s)):
                 if diff >= 0:
                     break
                 take = min(hour.wh[sensor], -diff)
                 hour.wh[sensor] -= take
                 diff += take
+    kwh = _KWh()  # each hour's Wh are in name order (the sensors were)
     return [
-        HourUse(
-            hour.band,
-            {sensor: wh * WH for sensor, wh in sorted(hour.wh.items()) if wh},
-        )
+        HourUse(hour.band, {sensor: kwh[wh] for sensor, wh in hour.wh.items() if wh})
         for hour in ordered
         if any(hour.wh.values())
     ]
+
+
+class _KWh(dict[int, Decimal]):
+    """Wh -> kWh (``wh * WH``), each computed once."""
+
+    def __missing__(self, wh: int) -> Decimal:
+        value = self[wh] = wh * WH
+        return value
 
 
 def bill_fraction(so_far: CycleSoFar) -> Decimal:
