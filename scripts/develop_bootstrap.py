@@ -27,6 +27,7 @@ import socket
 import struct
 import sys
 import time
+import traceback
 from typing import Any
 import urllib.error
 import urllib.parse
@@ -518,6 +519,7 @@ class WebSocket:
 
     def __init__(self, url: str, token: str) -> None:
         """Connect to ``url``'s /api/websocket and authenticate with ``token``."""
+        self.url, self.token = url, token
         parts = urllib.parse.urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         self.sock = socket.create_connection((host, port), timeout=120)
@@ -596,9 +598,19 @@ class WebSocket:
                     return dict(json.loads(message))
 
     def command(self, kind: str, **fields: Any) -> Any:
-        """Send command ``kind``; its result, or BootstrapError with HA's error."""
+        """Send command ``kind``; its result, or BootstrapError with HA's error.
+
+        Home Assistant closes a connection that left its pings unanswered for a
+        while (the bootstrap waits for sensors between commands): connect again.
+        """
         self.next_id += 1
-        self._send({"id": self.next_id, "type": kind, **fields})
+        try:
+            self._send({"id": self.next_id, "type": kind, **fields})
+        except OSError:
+            self.sock.close()
+            self.__init__(self.url, self.token)  # type: ignore[misc]
+            self.next_id += 1
+            self._send({"id": self.next_id, "type": kind, **fields})
         while True:
             answer = self._receive()
             if answer.get("id") == self.next_id and answer.get("type") == "result":
@@ -634,6 +646,7 @@ def metered_sensors(ha: HomeAssistant) -> list[dict[str, Any]]:
             entity_id not in ours
             or not entity_id.startswith("sensor.")
             or "baseline" in entity_id
+            or "standby" in entity_id  # learned by the monitors, unknown for hours
             or attributes.get("device_class") not in ("energy", "power")
             or attributes.get("state_class") not in ("measurement", "total_increasing")
         ):
@@ -1223,6 +1236,8 @@ def main() -> None:
         body = err.read().decode(errors="replace")[:500]
         sys.exit(f"bootstrap: {err.url}: HTTP {err.code} {body}")
     except (BootstrapError, OSError, KeyError, ValueError) as err:
+        if not isinstance(err, BootstrapError):  # where: an unexpected one
+            traceback.print_exc()
         sys.exit(f"bootstrap: {type(err).__name__}: {err}")
 
 
