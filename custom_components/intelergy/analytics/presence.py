@@ -35,6 +35,7 @@ import probatio
 from ..const import DOMAIN
 from ..dashboard.household import Entity, Load, entries, households, loads_of, role
 from .anomaly.const import METERED_KINDS
+from .anomaly.monitor import number
 
 SERVICE_DEVICES_LEFT_ON: Final = "devices_left_on"
 ATTR_EXCLUDE: Final = "exclude"
@@ -57,11 +58,7 @@ LEFT_ON_SCHEMA: Final = probatio.Schema(
 
 def watts(state: State | None) -> float | None:
     """A power state in W, or None when it is not a number of a power unit."""
-    if state is None:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
+    if state is None or (value := number(state)) is None:
         return None
     unit = state.attributes.get("unit_of_measurement", UnitOfPower.WATT)
     if unit not in PowerConverter.VALID_UNITS:
@@ -115,11 +112,7 @@ def prices(hass: HomeAssistant, registry: er.EntityRegistry) -> dict[str, str]:
 def price_of(hass: HomeAssistant, entity_id: str | None) -> tuple[float, str] | None:
     """The price sensor's value and currency (its unit's ``INR`` of ``INR/kWh``)."""
     state = None if entity_id is None else hass.states.get(entity_id)
-    if state is None:
-        return None
-    try:
-        value = float(state.state)
-    except ValueError:
+    if state is None or (value := number(state)) is None:
         return None
     unit = str(state.attributes.get("unit_of_measurement") or "")
     currency, _, per = unit.partition("/")
