@@ -54,6 +54,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db", BACKENDS)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share a session-wide server run on one xdist worker.
+
+    scripts/test runs pytest on two workers (``--dist loadgroup``): the browser tests
+    share one scripts/develop on fixed ports, and the PostgreSQL / MariaDB runs share
+    one pair of private servers, so each of those sets stays on a single worker.
+    """
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+        elif (
+            getattr(item, "callspec", None) is not None
+            and item.callspec.params.get("db", "sqlite") != "sqlite"
+        ):
+            item.add_marker(pytest.mark.xdist_group("databases"))
+
+
 @pytest.fixture
 def db() -> str:
     """The recorder's back-end: SQLite unless a ``databases`` test is parametrized."""
