@@ -18,6 +18,7 @@ from custom_components.intelergy.core.allocation import (
     Allocation,
     HourUse,
     allocate,
+    climb,
 )
 from custom_components.intelergy.core.tariff import (
     CENT,
@@ -144,6 +145,22 @@ def test_bad_requests_are_refused() -> None:
         allocate(PLAIN, [HourUse(None, {"": D(1)})], fixed="energy")
     with pytest.raises(TariffError, match="must not be negative"):
         allocate(PLAIN, [hour(a=-1)], fixed="energy")
+    # Hours folded for one tariff (or rebate room) are not continued under another.
+    earlier = climb(PLAIN, [hour(a=1)])
+    with pytest.raises(TariffError, match="hour 1 is not an HourUse"):
+        allocate(PLAIN, [{"a": D(1)}], fixed="energy", after=earlier)  # type: ignore[list-item]
+    other = replace(PLAIN, fixed_charge=PLAIN.fixed_charge + 1)
+    with pytest.raises(TariffError, match="another tariff or rebate room"):
+        allocate(other, [hour(a=1)], fixed="energy", after=earlier)
+    limited = replace(PLAIN, rebate_flat=D(10), rebate_limit=D(20))
+    half = climb(limited, [hour(a=1)], fixed_fraction=D("0.5"))
+    with pytest.raises(TariffError, match="another tariff or rebate room"):
+        allocate(limited, [hour(a=1)], fixed="energy", fixed_fraction=ONE, after=half)
+    assert allocate(
+        limited, [hour(a=1)], fixed="energy", fixed_fraction=D("0.5"), after=half
+    ) == allocate(
+        limited, [hour(a=1), hour(a=1)], fixed="energy", fixed_fraction=D("0.5")
+    )
 
 
 NAMES = ("fridge", "heater", "pump", "tv")
@@ -435,6 +452,7 @@ MANY_HOURS = st.lists(
     flat=RATE,
     fraction=st.decimals(0, 1, places=3),
     tables=st.booleans(),
+    cut=st.integers(0, 40),
 )
 def test_the_same_as_the_reference_hour_by_hour(
     tariff: Tariff,
@@ -443,7 +461,13 @@ def test_the_same_as_the_reference_hour_by_hour(
     flat: Decimal,
     fraction: Decimal,
     tables: bool,
+    cut: int,
 ) -> None:
+    """Bucket pricing equals the hour-by-hour reference; so does a climb continued.
+
+    ``cut``: the hours before it folded first (``climb``), as a refresh keeps the
+    cycle's past hours, then ``allocate(..., after=...)`` with the rest.
+    """
     data = {**tariff.as_dict(), "tax_percent": str(tax), "rebate_flat": str(flat)}
     taxed = Tariff.from_dict(data)
     if tables:
@@ -461,6 +485,18 @@ def test_the_same_as_the_reference_hour_by_hour(
         old = reference_allocate(taxed, hours, fixed=mode, fixed_fraction=fraction)  # type: ignore[arg-type]
         assert new == old
         assert list(new.exact) == list(old.exact)
+        earlier = climb(taxed, hours[:cut], fixed_fraction=fraction)
+        before = earlier.copy()
+        continued = allocate(
+            taxed,
+            hours[cut:],
+            fixed=mode,  # type: ignore[arg-type]
+            fixed_fraction=fraction,
+            after=earlier,
+        )
+        assert continued == new
+        assert list(continued.per_sensor) == list(new.per_sensor)
+        assert earlier == before  # allocate leaves the folded hours as they were
         assert [str(v) for v in new.per_sensor.values()] == [
             str(v) for v in old.per_sensor.values()
         ]

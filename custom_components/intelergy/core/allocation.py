@@ -56,7 +56,7 @@ negative when the flat rebate it is given exceeds its charges.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
@@ -67,6 +67,7 @@ from decimal import (
     Inexact,
     InvalidOperation,
     Overflow,
+    getcontext,
     localcontext,
 )
 from fractions import Fraction
@@ -122,46 +123,110 @@ class Allocation:
     household_exact: Fraction
 
 
+@dataclass(slots=True)
+class Climb:
+    """Hours folded so far: where the cycle stands, and each bucket's kWh.
+
+    ``allocate(..., after=climb)`` with the hours after them gives the same
+    allocation as all the hours at once: a cycle's past hours are folded once and
+    kept (``analytics/billing/hourly.py``), and each refresh folds only the newer
+    ones. Made by ``climb``; never changed once made (``climb`` copies it).
+    """
+
+    tariff: Tariff
+    room0: Decimal | None  # the per-kWh rebate's room at the cycle's start
+    hours: int = 0  # the hours folded (their numbers in errors go on)
+    step: int = 0  # the slab the cycle's slab energy stands in
+    climbed: Decimal = ZERO  # the cycle's slab energy
+    room: Decimal | None = None  # what is left of ``room0``
+    seen: dict[str, object] = field(default_factory=dict)  # sensors, as they came
+    bands: dict[str, Decimal] = field(default_factory=dict)  # kWh by TOU band
+    total: Decimal = ZERO
+    # (rebate phase, "band" / "slab" / "special", a band's name, a slab's index
+    # or None: tables) -> sensor -> kWh
+    buckets: dict[tuple[int, str, str | int | None], dict[str, Decimal]] = field(
+        default_factory=dict
+    )
+    special_energy: dict[str, Fraction] = field(default_factory=dict)
+    special_rebate: dict[str, Fraction] = field(default_factory=dict)
+
+    def copy(self) -> Climb:
+        """A copy whose dicts can be added to."""
+        return Climb(
+            self.tariff,
+            self.room0,
+            self.hours,
+            self.step,
+            self.climbed,
+            self.room,
+            dict(self.seen),
+            dict(self.bands),
+            self.total,
+            {slot: dict(bucket) for slot, bucket in self.buckets.items()},
+            dict(self.special_energy),
+            dict(self.special_rebate),
+        )
+
+
+def _rebates(tariff: Tariff, fixed_fraction: Decimal) -> tuple[Decimal, Decimal | None]:
+    """The flat rebate given for ``fixed_fraction`` of the cycle, and the room left."""
+    with localcontext(_EXACT):
+        flat = tariff.rebate_flat * fixed_fraction
+        if tariff.rebate_limit is None:
+            return flat, None
+        flat = min(flat, tariff.rebate_limit)
+        return flat, tariff.rebate_limit - flat
+
+
+def rebate_room(tariff: Tariff, fixed_fraction: Decimal) -> Decimal | None:
+    """The per-kWh rebate's room at the cycle's start (None: no limit)."""
+    return _rebates(tariff, fixed_fraction)[1]
+
+
+def climb(
+    tariff: Tariff,
+    hours: Sequence[HourUse],
+    *,
+    fixed_fraction: Decimal = ONE,
+    after: Climb | None = None,
+) -> Climb:
+    """``hours`` folded, after ``after``'s (a new ``Climb``; ``after`` unchanged).
+
+    ``TariffError`` for a bad hour, or for ``after`` made for another tariff or
+    another rebate room (the room depends on ``fixed_fraction`` when the rebate
+    has a limit and a flat part).
+    """
+    room0 = _rebates(tariff, fixed_fraction)[1]
+    if after is None:
+        state = Climb(tariff, room0, room=room0)
+    elif after.tariff != tariff or after.room0 != room0:
+        raise TariffError("hours folded for another tariff or rebate room")
+    else:
+        state = after.copy()
+    outer = getcontext()  # the hours are checked as outside the exact sums
+    with localcontext(_EXACT):
+        _fold(tariff, hours, state, outer)
+    return state
+
+
 def allocate(
     tariff: Tariff,
     hours: Sequence[HourUse],
     *,
     fixed: Literal["energy", "household"],
     fixed_fraction: Decimal = ONE,
+    after: Climb | None = None,
 ) -> Allocation:
-    """The cycle's bill shared between its sensors (see the module's rule)."""
+    """The cycle's bill shared between its sensors (see the module's rule).
+
+    ``after``: the cycle's earlier hours, already folded (``climb``).
+    """
     if fixed not in {"energy", "household"}:
         raise TariffError(f"fixed must be 'energy' or 'household', not {fixed!r}")
-    seen: dict[str, object] = {}  # the sensors, in the order they first appear
-    bands: dict[str, Decimal] = {}
-    total = ZERO
-    used: list[tuple[HourUse, Decimal]] = []  # the hours with energy, their kWh
-    for number, hour in enumerate(hours):
-        if not isinstance(hour, HourUse) or not isinstance(hour.kwh, Mapping):
-            raise TariffError(f"hour {number} is not an HourUse: {hour!r}")
-        kwh = hour.kwh
-        h = _hour_kwh(kwh)
-        if h is None:  # something to refuse, or amounts the quick check leaves out
-            _check_hour(number, kwh)
-            with localcontext(_EXACT):
-                h = sum(kwh.values(), ZERO)
-        if not kwh:
-            continue
-        seen.update(kwh)
-        # The same additions, in the same order (and context), as kWh by kWh.
-        total = sum(kwh.values(), total)
-        if hour.band is not None:
-            bands[hour.band] = sum(kwh.values(), bands.get(hour.band, ZERO))
-        if h:
-            used.append((hour, h))
-    bill = tariff.bill(total, tou_kwh=bands, fixed_fraction=fixed_fraction)
+    state = climb(tariff, hours, fixed_fraction=fixed_fraction, after=after)
+    bill = tariff.bill(state.total, tou_kwh=state.bands, fixed_fraction=fixed_fraction)
     contributions, sensors = _contributions(
-        tariff,
-        hours=used,
-        bill=bill,
-        order=seen,
-        fixed=fixed,
-        fixed_fraction=fixed_fraction,
+        tariff, state, bill=bill, fixed=fixed, fixed_fraction=fixed_fraction
     )
     shares: dict[str, dict[str, Fraction]] = {}  # line key -> party -> share
     for line in bill.lines:
@@ -240,96 +305,111 @@ def _check_hour(number: int, kwh: Mapping[str, Decimal]) -> None:
         check_amount(value, f"kWh of {sensor!r} in hour {number}")
 
 
-def _contributions(
-    tariff: Tariff,
-    *,
-    hours: Sequence[tuple[HourUse, Decimal]],
-    bill: Bill,
-    order: Mapping[str, object],
-    fixed: str,
-    fixed_fraction: Decimal,
-) -> tuple[dict[str, dict[str, Fraction]], dict[str, Fraction]]:
-    """Each line's exact contributions by party, and each sensor's kWh.
+def _fold(
+    tariff: Tariff, hours: Sequence[HourUse], state: Climb, outer: Context
+) -> None:
+    """The hours into ``state``'s buckets, in time order (in the exact context).
 
     The hours go to buckets by (rebate phase, price): a band's rate, a slab's
     rate, or the whole-bill tables' slab energy; in a bucket each sensor's kWh is
     only added up (exactly), and priced once. An hour crossing a slab edge, or
     the one where the rebate limit is reached, is priced by itself.
     """
+    per_kwh = tariff.rebate_per_kwh
+    ladder = tariff.slabs
+    edges = [slab.upto_kwh for slab in ladder]
+    buckets = state.buckets
+    step, climbed, room = state.step, state.climbed, state.room
+    for number, hour in enumerate(hours, start=state.hours):
+        if not isinstance(hour, HourUse) or not isinstance(hour.kwh, Mapping):
+            raise TariffError(f"hour {number} is not an HourUse: {hour!r}")
+        kwh = hour.kwh
+        h = _hour_kwh(kwh)
+        if h is None:  # something to refuse, or amounts the quick check leaves out
+            with localcontext(outer):
+                _check_hour(number, kwh)
+            h = sum(kwh.values(), ZERO)
+        if not kwh:
+            continue
+        state.seen.update(kwh)
+        # The same additions, in the same order, as kWh by kWh.
+        state.total = sum(kwh.values(), state.total)
+        band = hour.band
+        if band is not None:
+            state.bands[band] = sum(kwh.values(), state.bands.get(band, ZERO))
+        if not h:
+            continue
+        crossing = False
+        kind: str | int | None  # a band's name, a slab's index, None: tables
+        if band is not None:
+            kind = band
+        elif ladder:
+            while (edge := edges[step]) is not None and climbed >= edge:
+                step += 1
+            crossing = edge is not None and climbed + h > edge
+            kind = step
+        else:
+            kind = None
+        phase = 0  # 0: the per-kWh rebate in full; 1: none left
+        given = per_kwh * h  # the hour's per-kWh rebate
+        if room is not None:
+            if given <= room:
+                room -= given
+            elif room:
+                given, room, crossing = room, ZERO, True  # the limit reached
+            else:
+                given, phase = ZERO, 1
+        if crossing:  # priced by itself
+            _price_hour(
+                tariff,
+                hour,
+                h=h,
+                climbed=climbed,
+                rebate=given,
+                energy=state.special_energy,
+                rebates=state.special_rebate,
+            )
+            slot: tuple[int, str, str | int | None] = (phase, "special", kind)
+        else:
+            slot = (phase, "band" if band is not None else "slab", kind)
+        if band is None and ladder:
+            climbed += h
+        bucket = buckets.get(slot)
+        if bucket is None:
+            bucket = buckets[slot] = {}
+        get = bucket.get
+        for sensor, value in kwh.items():
+            bucket[sensor] = get(sensor, ZERO) + value
+    state.hours += len(hours)
+    state.step, state.climbed, state.room = step, climbed, room
+
+
+def _contributions(
+    tariff: Tariff,
+    state: Climb,
+    *,
+    bill: Bill,
+    fixed: str,
+    fixed_fraction: Decimal,
+) -> tuple[dict[str, dict[str, Fraction]], dict[str, Fraction]]:
+    """Each line's exact contributions by party, and each sensor's kWh."""
     lines: dict[str, dict[str, Fraction]] = {key: {} for key in LINE_KEYS}
 
     def add(key: str, party: str, amount: Fraction) -> None:
         lines[key][party] = lines[key].get(party, Fraction(0)) + amount
 
+    ladder = tariff.slabs
     with localcontext(_EXACT):
-        per_kwh_d = tariff.rebate_per_kwh
-        flat_d = tariff.rebate_flat * fixed_fraction
-        if tariff.rebate_limit is not None:
-            flat_d = min(flat_d, tariff.rebate_limit)
-            room: Decimal | None = tariff.rebate_limit - flat_d
-        else:
-            room = None
-        ladder = tariff.slabs
-        edges = [slab.upto_kwh for slab in ladder]
-        step = 0  # the slab the cycle's slab energy stands in
-        climbed = ZERO
-        buckets: dict[tuple[int, str, str | int | None], dict[str, Decimal]] = {}
-        # The hours priced by themselves: exact shares.
-        special_energy: dict[str, Fraction] = {}
-        special_rebate: dict[str, Fraction] = {}
-        for hour, h in hours:
-            band = hour.band
-            crossing = False
-            kind: str | int | None  # a band's name, a slab's index, None: tables
-            if band is not None:
-                kind = band
-            elif ladder:
-                while (edge := edges[step]) is not None and climbed >= edge:
-                    step += 1
-                crossing = edge is not None and climbed + h > edge
-                kind = step
-            else:
-                kind = None
-            phase = 0  # 0: the per-kWh rebate in full; 1: none left
-            given = per_kwh_d * h  # the hour's per-kWh rebate
-            if room is not None:
-                if given <= room:
-                    room -= given
-                elif room:
-                    given, room, crossing = room, ZERO, True  # the limit reached
-                else:
-                    given, phase = ZERO, 1
-            if crossing:  # priced by itself
-                _price_hour(
-                    tariff,
-                    hour,
-                    h=h,
-                    climbed=climbed,
-                    rebate=given,
-                    energy=special_energy,
-                    rebates=special_rebate,
-                )
-                slot: tuple[int, str, str | int | None] = (phase, "special", kind)
-            else:
-                slot = (phase, "band" if band is not None else "slab", kind)
-            if band is None and ladder:
-                climbed += h
-            bucket = buckets.get(slot)
-            if bucket is None:
-                bucket = buckets[slot] = {}
-            get = bucket.get
-            for sensor, value in hour.kwh.items():
-                bucket[sensor] = get(sensor, ZERO) + value
-        totals: dict[str, Decimal] = dict.fromkeys(order, ZERO)
-        for bucket in buckets.values():
+        totals: dict[str, Decimal] = dict.fromkeys(state.seen, ZERO)
+        for bucket in state.buckets.values():
             for sensor, value in bucket.items():
                 totals[sensor] += value
         slab_kwh: dict[str, Decimal] = {}  # whole-bill tables: slab energy
         rebate_kwh: dict[str, Decimal] = {}  # energy with the per-kWh rebate
-        energy: dict[str, Fraction] = dict(special_energy)
+        energy: dict[str, Fraction] = dict(state.special_energy)
         rates = {band.name: Fraction(band.rate) for band in tariff.tou_bands}
         slab_rates = [Fraction(slab.rate) for slab in ladder]
-        for (phase, what, kind), bucket in buckets.items():
+        for (phase, what, kind), bucket in state.buckets.items():
             if what != "special" and phase == 0:
                 for sensor, value in bucket.items():
                     rebate_kwh[sensor] = rebate_kwh.get(sensor, ZERO) + value
@@ -342,11 +422,11 @@ def _contributions(
             for sensor, value in bucket.items():
                 charge = rate * Fraction(value)
                 energy[sensor] = energy.get(sensor, Fraction(0)) + charge
-    per_kwh = Fraction(per_kwh_d)
-    flat = Fraction(flat_d)
+    per_kwh = Fraction(tariff.rebate_per_kwh)
+    flat = Fraction(_rebates(tariff, fixed_fraction)[0])
     for sensor, value in rebate_kwh.items():
         add("rebate", sensor, per_kwh * Fraction(value))
-    for sensor, share in special_rebate.items():
+    for sensor, share in state.special_rebate.items():
         add("rebate", sensor, share)
     fac = Fraction(tariff.fac_per_kwh)
     duty = Fraction(tariff.duty_per_kwh)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -20,7 +21,7 @@ from ...core.tariff import TariffError
 from ..anomaly.standby import household_standby
 from .bills import CycleSoFar, async_cycle_so_far, projections
 from .const import REFRESH_MINUTES, REFRESH_SECOND
-from .hourly import FixedShare, HourlyReader, fair_costs, fixed_share
+from .hourly import FairCosts, FixedShare, HourlyReader, fixed_share
 from .household import Household
 from .slabs import SlabEvents, SlabFigures, slab_figures
 from .statistics import recorder_loaded
@@ -65,6 +66,7 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
         self.household = household
         self.slab_events = SlabEvents(hass, entry)
         self.hourly = HourlyReader()
+        self.fair = FairCosts()
 
     async def _async_setup(self) -> None:
         """The slab watch as saved: a restart repeats no event."""
@@ -103,10 +105,19 @@ class BillingCoordinator(DataUpdateCoordinator[BillingData]):
         if figures is not None:
             await self.slab_events.async_update(so_far, figures, tz)
         fixed = fixed_share(self.config_entry.options)
-        # Exact fractions over every hour of the cycle (tens of ms for 100 sensors at
-        # a month's end, benchmarks/billing.py): off the event loop.
+        # Exact fractions over the cycle's newer hours (the older ones are kept
+        # folded; every hour after a restart: ~100 ms for 100 sensors at a month's
+        # end, benchmarks/billing.py): off the event loop.
         fair = await self.hass.async_add_executor_job(
-            fair_costs, tariff, so_far, rows, fixed, tz
+            partial(
+                self.fair.compute,
+                tariff,
+                so_far,
+                rows,
+                fixed,
+                tz,
+                generation=self.hourly.generation,
+            )
         )
         standby = household_standby(self.hass, self.config_entry.entry_id)
         return BillingData(so_far, projection, figures, fair, fixed, standby)
