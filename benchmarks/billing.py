@@ -35,9 +35,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
+import cProfile
 from datetime import datetime, time, timedelta
 import logging
 from pathlib import Path
+import pstats
 import random
 import statistics
 import tempfile
@@ -146,7 +148,15 @@ async def set_up(hass: HomeAssistant, db_url: str, count: int) -> list[str]:
     # Intelergy: custom integrations on, the billing kind and actions (until wired).
     hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
     ENTRY_KINDS.setdefault(KIND_BILLING, billing.ENTRY_KIND)
-    for title, tariff in (("Home", SEED), ("Home TOU", TOU)):
+    # The refresh reads and shares every hour of the cycle so far: also timed on a
+    # cycle about 28 days in (its day is tomorrow's, within 1-28).
+    late = {"type": "monthly", "day": dt_util.now().day % 28 + 1}
+    for title, tariff in (
+        ("Home", SEED),
+        ("Home TOU", TOU),
+        ("Home, late in the cycle", {**SEED, "cycle": late}),
+        ("Home TOU, late in the cycle", {**TOU, "cycle": late}),
+    ):
         MockConfigEntry(
             domain=DOMAIN,
             title=title,
@@ -204,7 +214,9 @@ async def best_of(
     return min(times), statistics.median(times), result
 
 
-async def measure(hass: HomeAssistant, ids: list[str], repeats: int) -> None:
+async def measure(
+    hass: HomeAssistant, ids: list[str], repeats: int, profile: str | None = None
+) -> None:
     """Every case, best and median of ``repeats``; the goal checked."""
     entries = {e.title: e.entry_id for e in hass.config_entries.async_entries(DOMAIN)}
 
@@ -244,11 +256,16 @@ async def measure(hass: HomeAssistant, ids: list[str], repeats: int) -> None:
 
         return run
 
-    async def refresh() -> None:
-        entry = hass.config_entries.async_get_entry(entries["Home"])
-        if entry is None:
-            raise RuntimeError("the billing entry is gone")
-        await entry.runtime_data.coordinator.async_refresh()
+    def refresh(title: str) -> Callable[[], Awaitable[Any]]:
+        async def run() -> Any:
+            entry = hass.config_entries.async_get_entry(entries[title])
+            if entry is None:
+                raise RuntimeError("the billing entry is gone")
+            coordinator = entry.runtime_data.coordinator
+            await coordinator.async_refresh()
+            return coordinator.data
+
+        return run
 
     # (name, run, the HA read beside it, the goal's span)
     month, whole = "built-in: hourly change, month", "built-in: hourly change, year"
@@ -298,8 +315,34 @@ async def measure(hass: HomeAssistant, ids: list[str], repeats: int) -> None:
             whole,
             "year",
         ),
-        ("billing sensors' refresh", refresh, month, "month"),
+        ("billing sensors' refresh", refresh("Home"), month, "month"),
+        ("refresh, TOU", refresh("Home TOU"), month, "month"),
+        (
+            "refresh, cycle's 4th week",
+            refresh("Home, late in the cycle"),
+            month,
+            "month",
+        ),
+        (
+            "refresh, TOU, cycle's 4th week",
+            refresh("Home TOU, late in the cycle"),
+            month,
+            "month",
+        ),
     ]
+    if profile is not None:
+        cases = [case for case in cases if case[0] == profile]
+        if not cases:
+            raise SystemExit(f"no case named {profile!r}")
+        run = cases[0][1]
+        await run()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(repeats):
+            await run()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        return
     results: dict[str, float] = {}
     responses: dict[str, Any] = {}
     missed = []
@@ -348,6 +391,11 @@ async def main() -> None:
         help="sqlite (a temporary file), or a private server (tests/databases.py)",
     )
     parser.add_argument("--dburl", help="the recorder URL of an empty database")
+    parser.add_argument(
+        "--profile",
+        metavar="CASE",
+        help="profile one case (its printed name) with cProfile instead of timing all",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     servers = Servers()
@@ -366,7 +414,7 @@ async def main() -> None:
             print(f"database: {db_url.split('@')[-1].split(':')[0]} ({args.db})")
             async with async_test_home_assistant(config_dir=config_dir) as hass:
                 ids = await set_up(hass, db_url, args.sensors)
-                await measure(hass, ids, args.repeats)
+                await measure(hass, ids, args.repeats, args.profile)
                 for entry in hass.config_entries.async_entries(DOMAIN):
                     await hass.config_entries.async_unload(entry.entry_id)
                 await hass.async_stop(force=True)
