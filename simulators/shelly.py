@@ -363,8 +363,14 @@ class ShellySimulator:
         self.loads[channel] = float(watts)
         await self._push(self._changes(before))
 
-    async def advance(self, seconds: float) -> None:
-        """Run the device's clock: uptime, unixtime and energy counters move."""
+    async def advance(
+        self, seconds: float, loads: dict[int, float] | None = None
+    ) -> None:
+        """Run the device's clock: uptime, unixtime and energy counters move.
+
+        ``loads``: what channels draw from then on (``set_load``), in the same
+        ``NotifyStatus`` push as the counters, as a device reports a new power.
+        """
         if seconds < 0:
             raise ValueError("the device's clock does not run backwards")
         before = self._snapshot()
@@ -372,6 +378,9 @@ class ShellySimulator:
             self._integrate(channel, seconds)
         self._clock += seconds
         self._uptime += seconds
+        for channel, watts in (loads or {}).items():
+            self._check_channel(channel)
+            self.loads[channel] = float(watts)
         await self._push(self._changes(before))
 
     async def reboot(self) -> None:
