@@ -33,6 +33,7 @@ from .const import (
     CONF_THROTTLE_SECONDS,
     DEFAULT_INTERVAL,
     DEFAULT_PREFIX,
+    DEFAULT_THROTTLE,
     DEFAULT_THROTTLE_ENERGY,
     DEFAULT_THROTTLE_POWER,
     DEFAULT_THROTTLE_SECONDS,
@@ -238,6 +239,7 @@ class Esp32ConfigFlow(ConfigFlow):
         return self.async_create_entry(
             title=f"ESP32 meter {device_id}",
             data=with_area(self.hass, data, self._room),
+            options={CONF_THROTTLE: DEFAULT_THROTTLE},
         )
 
 
