@@ -407,14 +407,20 @@ async def measure(
         responses["calculate_bill, month"],
         responses["calculate_bill, year (12 cycles)"],
     )
+    refreshes = [name for name in missed if "refresh" in name]
+    actions = [name for name in missed if name not in refreshes]
     print(
         f"\nmonth: {bill['energy_kwh']:,.3f} kWh, {bill['currency']} "
         f"{bill['total']:,.2f} over {len(bill['sensors'])} sensors; "
         f"year: {len(bills['cycles'])} cycles, {bills['currency']} {bills['total']:,.2f}"
     )
     print(
-        "goals (month < 30 ms, year < 300 ms): "
-        + ("all met" if not missed else "NOT met: " + ", ".join(missed))
+        "the actions' goals (month < 30 ms, year < 300 ms): "
+        + ("all met" if not actions else "NOT met: " + ", ".join(actions))
+    )
+    print(
+        "the billing sensors' refresh (every 5 minutes, executor jobs) against 30 ms: "
+        + ("met" if not refreshes else "over in: " + ", ".join(refreshes))
     )
 
 
