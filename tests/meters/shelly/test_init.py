@@ -26,6 +26,7 @@ import pytest
 
 from custom_components.intelergy.const import DOMAIN
 from custom_components.intelergy.meters.shelly.const import CONF_PASSWORD
+from simulators import shelly as shelly_sim
 from simulators.shelly import GEN4_POWER_STRIP, ShellySimulator
 from tests.conftest import running, shelly_entry, shelly_mac
 
@@ -387,3 +388,39 @@ async def test_channel_no_longer_reported(
         if e.unique_id == f"{mac}_3_power"
     )
     assert entity.native_value is None
+
+
+async def test_a_one_outlet_gen2_plug_shows_power_energy_and_voltage(
+    hass: HomeAssistant, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Current, power factor and frequency are there, off by default (as HA's Shelly).
+
+    They move with power or hardly at all, and each enabled one is a recorder row
+    per push (``benchmarks/household.py``).
+    """
+    strip = shelly_sim.load_fixture(GEN4_POWER_STRIP)
+    for channel in (1, 2, 3):  # its first outlet alone: a plug
+        strip["status"].pop(f"switch:{channel}")
+        strip["config"].pop(f"switch:{channel}")
+    monkeypatch.setattr(shelly_sim, "load_fixture", lambda _name: strip)
+    sim = ShellySimulator(GEN4_POWER_STRIP)
+    async with running(hass, sim):
+        _entry, mac = await loaded(hass, sim)
+        registry = er.async_get(hass)
+        for key, enabled in (
+            ("power", True),
+            ("energy", True),
+            ("voltage", True),
+            ("current", False),
+            ("power_factor", False),
+            ("frequency", False),
+        ):
+            found = registry.async_get(entity_id(hass, "sensor", f"{mac}_0_{key}"))
+            assert found is not None, key
+            assert (found.disabled_by is None) is enabled, key
+            if not enabled:
+                assert found.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+                assert hass.states.get(found.entity_id) is None
+        assert float(state(hass, "sensor", f"{mac}_0_voltage")) > 0
+        assert float(state(hass, "sensor", f"{mac}_0_power")) == sim.loads[0]
+        await hass.config_entries.async_unload(_entry.entry_id)

@@ -85,20 +85,26 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         value_fn=lambda channel, _: channel.voltage,
         on_strip=False,
     ),
+    # Current, power factor and frequency move with power or hardly at all: off by
+    # default, as Home Assistant's Shelly integration has them (a row per push
+    # less; benchmarks/household.py).
     ChannelSensorDescription(
         **quantity("current"),
         value_fn=lambda channel, _: channel.current,
         on_strip=False,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         **quantity("power_factor"),
         value_fn=lambda channel, _: channel.power_factor,
         on_strip=False,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         **quantity("frequency"),
         value_fn=lambda channel, _: channel.frequency,
         on_strip=False,
+        entity_registry_enabled_default=False,
     ),
 )
 
