@@ -61,11 +61,15 @@ class MeteredCoordinator[DataT](DataUpdateCoordinator[DataT]):
         return self.totalizer.as_dict()
 
     def counted(self, update: TotalizerUpdate, who: str, unit: str) -> None:
-        """Log each decision once at warning level; save when the state changed."""
+        """Log each decision once at warning level; save when the state changed.
+
+        Promptly after a decision (a reset, a glitch); lazily when the counters
+        only moved on (``storage``: the device's counter is cumulative).
+        """
         for decision in update.decisions:
             LOGGER.warning("%s: %s", who, decision.describe(unit))
         if update.changed:
-            self.store.schedule_save()
+            self.store.schedule_save(lazy=not update.decisions)
 
     @override
     async def async_shutdown(self) -> None:

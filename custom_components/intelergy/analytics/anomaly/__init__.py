@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.const import Platform
@@ -76,7 +77,7 @@ async def async_setup_source(
         entry.data,
         entry.options,
         stored=await store.async_load(),
-        save=store.schedule_save,
+        save=partial(store.schedule_save, lazy=True),  # learning (storage)
     )
     store.bind(monitor.detector.as_dict)
     # The monitor's entities join the monitored device (a plug's problem flag

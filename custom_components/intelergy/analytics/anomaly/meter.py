@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -269,7 +270,7 @@ async def async_setup_meter_monitors(
             entry.entry_id,
             settings,
             stored=saved.get(stream.key),
-            save=store.schedule_save,
+            save=partial(store.schedule_save, lazy=True),  # learning (storage)
             stream=stream,
             subscribe=subscribe,
         )
