@@ -87,7 +87,6 @@ from sqlalchemy import text
 
 from benchmarks.billing import SEED
 from benchmarks.mqtt_ingest import THROTTLE_OPTIONS, builtin_sensors
-from custom_components.intelergy import storage as intelergy_storage
 from custom_components.intelergy.const import (
     CONF_KIND,
     DOMAIN,
@@ -113,7 +112,6 @@ GOAL_START_S = 1.0
 COMPILED = [0.0]  # when the recorder last finished compiling statistics
 WARM_UP_READINGS = 32  # a monitor's cold start is 30 "on" readings
 PLUG_TICK = 10.0  # s between two pushes of a plug (household_devices.py)
-LAZY_SAVE_S = 300.0  # the what-if: a meter's store saved every 5 minutes
 PROFILED = ("household", "ours_gen2", "core_gen2", "esp32", "mqtt", "gen1")
 
 
@@ -145,34 +143,21 @@ def machine() -> str:
 
 # --- measurements ---------------------------------------------------------------
 class Saves:
-    """Intelergy's store writes (each a JSON file written and renamed), counted.
-
-    ``lazy``: every Intelergy store saves at most every ``LAZY_SAVE_S`` (the
-    benchmark's what-if for the fix proposed in RESULTS.md; the integration is
-    not changed).
-    """
+    """Intelergy's store writes (each a JSON file written and renamed), counted."""
 
     written = 0
-    lazy = False
 
     @classmethod
     def install(cls) -> None:
-        """Wrap HA's ``Store`` write and Intelergy's ``EntryStore.schedule_save``."""
+        """Wrap HA's ``Store`` write."""
         write = Store._write_prepared_data  # noqa: SLF001
-        schedule = intelergy_storage.EntryStore.schedule_save
 
         def counted(store: Store[Any], mode: str, data: Any) -> None:
             if store.key.startswith(DOMAIN):
                 cls.written += 1
             write(store, mode, data)
 
-        def lazily(entry_store: intelergy_storage.EntryStore) -> None:
-            if cls.lazy:
-                entry_store.delay = max(entry_store.delay, LAZY_SAVE_S)
-            schedule(entry_store)
-
         Store._write_prepared_data = counted  # type: ignore[method-assign]  # noqa: SLF001
-        intelergy_storage.EntryStore.schedule_save = lazily  # type: ignore[method-assign]
 
 
 class Heartbeat:
@@ -424,11 +409,6 @@ class Bench:
         )
         self.esp32_throttled = Group(
             "Intelergy ESP32, throttled", len(meters), self.esp32.entries
-        )
-        self.esp32_lazy = Group(
-            "Intelergy ESP32, stores saved every 5 min (what-if)",
-            len(meters),
-            self.esp32.entries,
         )
         self.compiles: list[Window] = []
         self.mqtt = Group("HA MQTT sensors (meters)", len(meters))
@@ -690,16 +670,12 @@ class Bench:
                 (self.esp32, self.esp32.entries, False),
                 (self.mqtt, None, None),
                 (self.esp32_throttled, self.esp32.entries, True),
-                (self.esp32_lazy, self.esp32.entries, False),
                 (self.gen1, self.gen1.entries, None),
                 (self.pzem_elnet, self.pzem_elnet.entries, None),
             ]
             for group, entries, throttle in plan:
-                if group is self.esp32_lazy and number > 0:
-                    continue  # the what-if: once is enough
                 if throttle is not None:
                     await self.esp32_throttle(throttle)
-                Saves.lazy = group is self.esp32_lazy
                 if entries is None:
                     await self.mqtt_sensors(True)
                 else:
@@ -708,7 +684,6 @@ class Bench:
                     raise RuntimeError(f"{group.name}: no entities")
                 profile = group.key in args.profile and number == 0
                 group.windows.append(await self.window(group.name, profile))
-                Saves.lazy = False
                 if entries is None:
                     await self.mqtt_sensors(False)
                 else:
@@ -827,7 +802,6 @@ def report(bench: Bench, out: list[str]) -> None:
         bench.core_gen2,
         bench.esp32,
         bench.esp32_throttled,
-        bench.esp32_lazy,
         bench.mqtt,
         bench.gen1,
         bench.pzem_elnet,
@@ -880,14 +854,6 @@ def report(bench: Bench, out: list[str]) -> None:
             f"meter-day {rows[bench.esp32.name]:,.0f} (throttled "
             f"{rows[bench.esp32_throttled.name]:,.0f}) vs "
             f"{rows[bench.mqtt.name]:,.0f}"
-        )
-    lazy = cpu.get(bench.esp32_lazy.name)
-    if mine is not None and lazy is not None:
-        line(
-            f"- what-if, Intelergy's stores saved every 5 min instead of 10 s (meter) "
-            f"/ 30 s (monitors): {lazy:.3f} instead of {mine:.3f} CPU s per "
-            "meter-hour (the integration is unchanged; the benchmark patches "
-            "EntryStore in its own process)"
         )
     if idle:
         rate = statistics.median(w.cpu / w.seconds for w in idle)
