@@ -7,12 +7,15 @@ reading), an immediate save at shutdown, and removal when the entry is deleted
 (``async_remove_entry_store``, every kind's default removal).
 
 A save is prompt (``delay``: a reset, a glitch or a backlog decided, a
-tracker's reading) or lazy (``LAZY_DELAY``: a meter's counters that only moved
-on, a monitor's learning). A lazy save costs a crash nothing of the energy: the
-device's counter is cumulative, so the next reading after a restart adds what
-it moved since the saved one; what a crash can lose is a few minutes of a
-monitor's learning (``benchmarks/household.py``: a file write per meter every
-10 s was Intelergy's largest CPU cost in a household). What an entry
+tracker's reading, the counters of a device whose counter starts from 0 at
+boot) or lazy (``LAZY_DELAY``: the counters of a device that keeps its counter
+through a restart and only moved on, a monitor's learning). A lazy save costs a
+crash nothing of the energy: the device's counter carries on, so the next
+reading after a restart adds what it moved since the saved one; what a crash
+can lose is a few minutes of a monitor's learning (``benchmarks/household.py``:
+a file write per meter every 10 s was Intelergy's largest CPU cost in a
+household). A plug's counter that a power cut resets with Home Assistant is
+saved promptly (``meters/coordinator.py``). What an entry
 keeps apart from its own state (``PARTS``: a meter's built-in anomaly monitors)
 is in ``.storage/intelergy.<kind>.<entry_id>.<part>``, removed with it.
 """

@@ -18,7 +18,12 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..const import LOGGER
 from ..core.backoff import Backoff
-from ..core.counter import CounterSpec, EnergyTotalizer, TotalizerUpdate
+from ..core.counter import (
+    CounterSemantics,
+    CounterSpec,
+    EnergyTotalizer,
+    TotalizerUpdate,
+)
 from ..storage import EntryStore
 
 
@@ -63,13 +68,18 @@ class MeteredCoordinator[DataT](DataUpdateCoordinator[DataT]):
     def counted(self, update: TotalizerUpdate, who: str, unit: str) -> None:
         """Log each decision once at warning level; save when the state changed.
 
-        Promptly after a decision (a reset, a glitch); lazily when the counters
-        only moved on (``storage``: the device's counter is cumulative).
+        Lazily when the counters only moved on and the device keeps its counter
+        through a restart (``PERSISTENT``: after a crash the next reading adds
+        what it moved since the saved one); promptly after a decision, and for a
+        counter that starts from 0 at boot: a power cut takes Home Assistant and
+        a plug down together, and what the plug counted after the last save is
+        gone with its counter.
         """
         for decision in update.decisions:
             LOGGER.warning("%s: %s", who, decision.describe(unit))
         if update.changed:
-            self.store.schedule_save(lazy=not update.decisions)
+            persistent = self.totalizer.spec.semantics is CounterSemantics.PERSISTENT
+            self.store.schedule_save(lazy=persistent and not update.decisions)
 
     @override
     async def async_shutdown(self) -> None:
