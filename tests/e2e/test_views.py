@@ -120,6 +120,13 @@ async def test_develop_opens_on_the_intelergy_dashboard(page: Any) -> None:
     assert f"/{ours[0]['url_path']}" in page.url, page.url
 
 
+# Home Assistant's own navigate(): the history entry, then the event its router follows.
+NAVIGATE = """(path) => {
+    history.pushState(null, "", path);
+    window.dispatchEvent(new CustomEvent("location-changed", {detail: {replace: false}}));
+}"""
+
+
 async def wait_for_the_week(page: Any) -> dict[str, Any]:
     """The household model, once its bill has priced the back-filled week.
 
@@ -176,8 +183,11 @@ async def test_every_view_renders_real_figures(page: Any) -> None:
     assert await page.evaluate(VIEW_PATHS) == VIEWS
     shown: dict[str, str] = {}
     for view in VIEWS:
-        await page.goto(f"{page.base_url}/{URL_PATH}/{view}")
+        # Within the app, as a user's tab click: a reload per view would load the
+        # frontend (and the strategy's module) again each time.
+        await page.evaluate(NAVIGATE, f"/{URL_PATH}/{view}")
         await page.wait_for_timeout(6000)  # statistics and templates arrive
+        assert page.url.endswith(f"/{URL_PATH}/{view}"), page.url
         await page.screenshot(path=SCREENS / f"dashboard-{view}.png", full_page=True)
         body = await text(page)
         shown[view] = body
