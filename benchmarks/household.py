@@ -1068,8 +1068,7 @@ async def main() -> None:
             "",
             (
                 f"Machine: {machine()}. Run in {time.monotonic() - began:.0f} s. "
-                "The machine is shared (2 cores, another engineer's tests "
-                "running): CPU figures are noisy, which is why each group is "
+                "On a shared machine CPU figures are noisy, which is why each group is "
                 "measured against the idle window of its own round and beside its "
                 "alternative in the same run; compare ratios rather than absolute "
                 "seconds."
