@@ -56,9 +56,23 @@ def add_load(
         hass.states.async_set(f"sensor.{slug}_standby_power", standby, W)
 
 
-@pytest.fixture
-async def house(hass: HomeAssistant) -> dict[str, Any]:
-    """A kettle (billed), a fridge, a TV in standby and a lamp switched off."""
+def bill_for(hass: HomeAssistant, energy: str, price: str = "5.310") -> None:
+    """A bill of ``energy`` whose next kWh costs ``price`` INR."""
+    bill = billing_entry(hass, [energy])
+    er.async_get(hass).async_get_or_create(
+        "sensor", DOMAIN, f"{bill.entry_id}_next_kwh_price", config_entry=bill,
+        suggested_object_id="home_price_of_the_next_kwh", translation_key="next_kwh_price",
+    )  # fmt: skip
+    hass.states.async_set(
+        "sensor.home_price_of_the_next_kwh", price, {"unit_of_measurement": "INR/kWh"}
+    )
+
+
+async def make_house(hass: HomeAssistant) -> dict[str, Any]:
+    """A kettle (billed), a fridge, a TV in standby and a lamp switched off.
+
+    Their devices by initial (``k``, ``f``, ``t``, ``l``) and the ``meter`` entry.
+    """
     assert await async_setup_component(hass, DOMAIN, {})
     await hass.config.async_update(currency="INR")
     meter = MockConfigEntry(domain=DOMAIN, data={"kind": "shelly"})
@@ -73,15 +87,14 @@ async def house(hass: HomeAssistant) -> dict[str, Any]:
     add_load(hass, meter, made["f"], "f_0", "fridge", power="95.5")
     add_load(hass, meter, made["t"], "t_0", "tv", power="3.2")
     add_load(hass, meter, made["l"], "l_0", "lamp", power="40", relay="off")
-    bill = billing_entry(hass, ["sensor.kettle_energy"])
-    er.async_get(hass).async_get_or_create(
-        "sensor", DOMAIN, f"{bill.entry_id}_next_kwh_price", config_entry=bill,
-        suggested_object_id="home_price_of_the_next_kwh", translation_key="next_kwh_price",
-    )  # fmt: skip
-    hass.states.async_set(
-        "sensor.home_price_of_the_next_kwh", "5.310", {"unit_of_measurement": "INR/kWh"}
-    )
+    bill_for(hass, "sensor.kettle_energy")
     return {"meter": meter, **made}
+
+
+@pytest.fixture
+async def house(hass: HomeAssistant) -> dict[str, Any]:
+    """``make_house``'s household."""
+    return await make_house(hass)
 
 
 async def left_on(hass: HomeAssistant, **data: Any) -> dict[str, Any]:

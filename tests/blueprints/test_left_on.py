@@ -15,34 +15,20 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
     async_mock_service,
 )
 
 from custom_components.intelergy.const import DOMAIN
 from simulators.shelly import ShellySimulator
-from tests.analytics.billing.common import billing_entry
-from tests.analytics.test_presence import add_load
+from tests.analytics.test_presence import bill_for, make_house
 from tests.conftest import shelly_entry
 
 from .common import phone, settle, stop_automations, use_blueprint
-
-
-def bill_for(hass: HomeAssistant, energy: str, price: str = "5.310") -> None:
-    """A bill of ``energy`` whose next kWh costs ``price`` INR."""
-    bill = billing_entry(hass, [energy])
-    er.async_get(hass).async_get_or_create(
-        "sensor", DOMAIN, f"{bill.entry_id}_next_kwh_price", config_entry=bill,
-        suggested_object_id="home_price_of_the_next_kwh", translation_key="next_kwh_price",
-    )  # fmt: skip
-    hass.states.async_set(
-        "sensor.home_price_of_the_next_kwh", price, {"unit_of_measurement": "INR/kWh"}
-    )
 
 
 @pytest.fixture
@@ -56,23 +42,8 @@ async def plug_sim(
 
 @pytest.fixture
 async def house(hass: HomeAssistant) -> dict[str, Any]:
-    """A kettle (billed), a fridge, a TV in standby and a lamp switched off."""
-    assert await async_setup_component(hass, DOMAIN, {})
-    await hass.config.async_update(currency="INR")
-    meter = MockConfigEntry(domain=DOMAIN, data={"kind": "shelly"})
-    meter.add_to_hass(hass)
-    devices = dr.async_get(hass)
-    made: dict[str, Any] = {}
-    for key, name in (("k", "Kettle"), ("f", "Fridge"), ("t", "TV"), ("l", "Lamp")):
-        made[key] = devices.async_get_or_create(
-            config_entry_id=meter.entry_id, identifiers={(DOMAIN, key)}, name=name
-        )
-    add_load(hass, meter, made["k"], "k_0", "kettle", power="1800")
-    add_load(hass, meter, made["f"], "f_0", "fridge", power="95.5")
-    add_load(hass, meter, made["t"], "t_0", "tv", power="3.2")
-    add_load(hass, meter, made["l"], "l_0", "lamp", power="40", relay="off")
-    bill_for(hass, "sensor.kettle_energy")
-    return made
+    """The presence tests' household (``make_house``)."""
+    return await make_house(hass)
 
 
 async def test_turn_all_off_cuts_a_real_plug(

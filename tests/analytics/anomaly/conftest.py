@@ -1,11 +1,11 @@
-"""Fixtures of the anomaly monitor tests: a metered device with a built-in monitor."""
+"""Fixtures of the anomaly tests: a metered device with a monitor, the anomaly events."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 import pytest
 
 from custom_components.intelergy.const import DOMAIN
@@ -25,3 +25,16 @@ async def pzem(
         if entry.state is ConfigEntryState.LOADED:
             await hass.config_entries.async_unload(entry.entry_id)
     await sim.stop()
+
+
+@pytest.fixture
+def events(hass: HomeAssistant) -> list[Event]:
+    """The ``intelergy_anomaly`` events fired from now on."""
+    caught: list[Event] = []
+
+    @callback
+    def catch(event: Event) -> None:
+        caught.append(event)
+
+    hass.bus.async_listen("intelergy_anomaly", catch)
+    return caught

@@ -16,7 +16,7 @@ from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -47,18 +47,6 @@ def ours(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> list[str]:
         for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if e.unique_id.endswith(f"_{key}")
     )
-
-
-@pytest.fixture
-def events(hass: HomeAssistant) -> list[Event]:
-    caught: list[Event] = []
-
-    @callback
-    def catch(event: Event) -> None:
-        caught.append(event)
-
-    hass.bus.async_listen("intelergy_anomaly", catch)
-    return caught
 
 
 async def load(hass: HomeAssistant, entry: MockConfigEntry) -> None:

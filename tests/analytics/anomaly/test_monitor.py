@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -30,18 +30,6 @@ def entity(hass: HomeAssistant, entry: Any, key: str, platform: str) -> str:
     )
     assert found
     return found
-
-
-@pytest.fixture
-def events(hass: HomeAssistant) -> list[Event]:
-    caught: list[Event] = []
-
-    @callback
-    def catch(event: Event) -> None:
-        caught.append(event)
-
-    hass.bus.async_listen("intelergy_anomaly", catch)
-    return caught
 
 
 async def test_learns_then_alerts_on_a_sustained_spike(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
@@ -35,18 +35,6 @@ def entity(hass: HomeAssistant, entry_id: str, key: str) -> str:
     )
     assert found
     return found
-
-
-@pytest.fixture
-def events(hass: HomeAssistant) -> list[Event]:
-    caught: list[Event] = []
-
-    @callback
-    def catch(event: Event) -> None:
-        caught.append(event)
-
-    hass.bus.async_listen("intelergy_anomaly", catch)
-    return caught
 
 
 async def choose(hass: HomeAssistant, entry_id: str, **changes: object) -> dict:
