@@ -6,17 +6,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
-import math
 from typing import Literal
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
+# The hour-by-hour reference below shares the ladder's cost (_cost) and the cent
+# rounding (_to_cents) with allocate: its pricing by hour is what it checks.
 from custom_components.intelergy.core.allocation import (
     _FIXED_LINES,
     HOUSEHOLD,
     Allocation,
     HourUse,
+    _cost,
+    _to_cents,
     allocate,
     climb,
 )
@@ -322,7 +325,7 @@ def reference_allocate(
     for per_party in shares.values():
         for party, share in per_party.items():
             exact[party] += share
-    cents = _reference_cents(exact, int(bill.total / CENT))
+    cents = _to_cents(exact, int(bill.total / CENT))
     return Allocation(
         per_sensor={sensor: cents[sensor] * CENT for sensor in sensors},
         household=cents[HOUSEHOLD] * CENT,
@@ -371,9 +374,7 @@ def _reference_contributions(
             for sensor, kwh in used.items():
                 slab_kwh[sensor] = slab_kwh.get(sensor, Fraction(0)) + kwh
             if ladder:  # telescopic: the hour's cost where the cycle stands
-                cost = _reference_cost(ladder, climbed + h) - _reference_cost(
-                    ladder, climbed
-                )
+                cost = _cost(ladder, climbed + h) - _cost(ladder, climbed)
                 climbed += h
                 for sensor, kwh in used.items():
                     energy[sensor] = energy.get(sensor, Fraction(0)) + cost * kwh / h
@@ -408,30 +409,6 @@ def _reference_contributions(
     for party, weight in fixed_weights.items():
         add("rebate", party, flat * weight)
     return lines
-
-
-def _reference_cost(slabs: Sequence[Slab], kwh: Fraction) -> Fraction:
-    """The cost of ``kwh`` climbing a telescopic ladder from 0."""
-    cost, low = Fraction(0), Fraction(0)
-    for slab in slabs:
-        rate = Fraction(slab.rate)
-        if slab.upto_kwh is None or kwh <= slab.upto_kwh:
-            return cost + (kwh - low) * rate  # kwh > low: else an earlier return
-        upto = Fraction(slab.upto_kwh)
-        cost += (upto - low) * rate
-        low = upto
-    raise AssertionError("the last slab is open-ended")  # pragma: no cover
-
-
-def _reference_cents(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
-    """Largest remainder: floors, then a cent each to the largest remainders."""
-    cents = {party: math.floor(value * 100) for party, value in exact.items()}
-    order = sorted(
-        exact, key=lambda party: (-(exact[party] * 100 - cents[party]), party)
-    )
-    for party in order[: total - sum(cents.values())]:
-        cents[party] += 1
-    return cents
 
 
 KWH = st.integers(0, 3000).map(lambda wh: D(wh) / 1000)
