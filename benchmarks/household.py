@@ -86,7 +86,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from sqlalchemy import text
 
 from benchmarks.billing import SEED
-from benchmarks.mqtt_ingest import THROTTLE_OPTIONS, builtin_sensors
+from benchmarks.mqtt_ingest import THROTTLE_OPTIONS, builtin_sensors, set_up_mqtt
 from custom_components.intelergy.const import (
     CONF_KIND,
     DOMAIN,
@@ -100,7 +100,7 @@ from custom_components.intelergy.meters.esp32.const import (
     CONF_THROTTLE,
     DEFAULT_THROTTLE,
 )
-from tests.mosquitto import Mosquitto, free_port
+from tests.mosquitto import Mosquitto
 
 PREFIX = "intelergy"
 HEARTBEAT = 0.1  # s
@@ -450,15 +450,7 @@ class Bench:
             hass, "recorder", {"recorder": {"db_url": db_url}}
         ):
             raise RuntimeError("the recorder did not set up")
-        http = {"server_host": ["127.0.0.1"], "server_port": free_port()}
-        if not await async_setup_component(hass, "http", {"http": http}):
-            raise RuntimeError("http did not set up")
-        mqtt = MockConfigEntry(
-            domain="mqtt", data={"broker": broker.host, "port": broker.port}
-        )
-        mqtt.add_to_hass(hass)
-        if not await hass.config_entries.async_setup(mqtt.entry_id):
-            raise RuntimeError("MQTT did not set up")
+        await set_up_mqtt(hass, broker)
         await hass.async_block_till_done()
         self.base_start = (time.monotonic() - wall, time.process_time() - cpu)
         hass.bus.async_listen(

@@ -374,9 +374,8 @@ async def main() -> None:
         await broker.stop()
 
 
-async def set_up(hass: HomeAssistant, broker: Mosquitto, ways: list[Way]) -> None:
-    """MQTT on the broker (with the YAML sensors), the meter entries, the floor."""
-    ours, builtin, floor, throttled = ways
+async def set_up_mqtt(hass: HomeAssistant, broker: Mosquitto) -> None:
+    """HA's MQTT integration on ``broker`` (and http, which it depends on)."""
     # MQTT depends on http, which binds its port at set-up: a free one, not 8123.
     http = {"server_host": [broker.host], "server_port": free_port(broker.host)}
     if not await async_setup_component(hass, "http", {"http": http}):
@@ -387,6 +386,12 @@ async def set_up(hass: HomeAssistant, broker: Mosquitto, ways: list[Way]) -> Non
     entry.add_to_hass(hass)
     if not await hass.config_entries.async_setup(entry.entry_id):
         raise RuntimeError("MQTT did not set up")
+
+
+async def set_up(hass: HomeAssistant, broker: Mosquitto, ways: list[Way]) -> None:
+    """MQTT on the broker (with the YAML sensors), the meter entries, the floor."""
+    ours, builtin, floor, throttled = ways
+    await set_up_mqtt(hass, broker)
     for meter in ours.meters:
         intelergy_entry(meter.device_id, {}).add_to_hass(hass)
     for meter in throttled.meters:
