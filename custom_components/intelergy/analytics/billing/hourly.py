@@ -45,7 +45,7 @@ afresh from the whole cycle. Same results as the whole cycle at once
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 import math
@@ -408,6 +408,8 @@ class FairCosts:
                     fraction=fraction,
                     folded=after,
                     cut=cut,
+                    key=key,
+                    sensors=sensors,
                 )
                 if done is not None:
                     break
@@ -417,7 +419,7 @@ class FairCosts:
         if done is None:  # pragma: no cover - with nothing folded the fit always fits
             return None
         allocation, kept = done
-        self._folded = None if kept is None else replace(kept, key=key)
+        self._folded = kept
         if allocation.bill.total != so_far.bill.total:
             LOGGER.debug(
                 "Fair cost per sensor not used: %s instead of the bill's %s",
@@ -438,12 +440,14 @@ def _allocate(
     fraction: Decimal,
     folded: _Folded | None,
     cut: float,
+    key: tuple[object, ...],
+    sensors: Sequence[str],
 ) -> tuple[Allocation, _Folded | None] | None:
     """The allocation after ``folded``, and what to keep folded up to ``cut``.
 
-    None when the fit would change a folded hour.
+    None when the fit would change a folded hour. ``key``: what the folded hours
+    hold for (``FairCosts.compute``); ``sensors``: the billed sensors, by name.
     """
-    sensors = sorted(so_far.sensor_kwh)
     low = -math.inf if folded is None else folded.cut
     cut = max(cut, low)
     older, newer = _Hours(tariff, tz), _Hours(tariff, tz)
@@ -478,7 +482,7 @@ def _allocate(
     for hour in first:
         wh, count = more.get(hour.band, (0, 0))
         more[hour.band] = (wh + sum(hour.wh.values()), count + 1)
-    return allocation, _Folded((), cut, at_cut, more, climbed)
+    return allocation, _Folded(key, cut, at_cut, more, climbed)
 
 
 def fair_costs(
