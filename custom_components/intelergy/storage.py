@@ -6,16 +6,17 @@ through an ``EntryStore``: one delayed save at a time (not one timer per
 reading), an immediate save at shutdown, and removal when the entry is deleted
 (``async_remove_entry_store``, every kind's default removal).
 
-A save is prompt (``delay``: a reset, a glitch or a backlog decided, a
-tracker's reading, the counters of a device whose counter starts from 0 at
-boot) or lazy (``LAZY_DELAY``: the counters of a device that keeps its counter
-through a restart and only moved on, a monitor's learning). A lazy save costs a
-crash nothing of the energy: the device's counter carries on, so the next
-reading after a restart adds what it moved since the saved one; what a crash
-can lose is a few minutes of a monitor's learning (``benchmarks/household.py``:
-a file write per meter every 10 s was Intelergy's largest CPU cost in a
-household). A plug's counter that a power cut resets with Home Assistant is
-saved promptly (``meters/coordinator.py``). What an entry
+A save is at once (a channel's first reading, a decision: reset, glitch,
+new cycle), prompt (``delay``: a backlog, a tracker's reading) or lazy
+(``LAZY_DELAY``: counters that only moved on, a monitor's learning). A lazy
+save costs a crash nothing of the energy: a counter the device keeps carries
+on, so the next reading after a restart adds what it moved since the saved
+one, and a counter that a power cut resets with Home Assistant (a plug's)
+first catches up with the last total the recorder has (``stale``: the store
+was not written at shutdown; ``meters/coordinator.py``). What a crash can lose
+is a few minutes of a monitor's learning (``benchmarks/household.py``: a file
+write per meter every 10 s was Intelergy's largest CPU cost in a household).
+What an entry
 keeps apart from its own state (``PARTS``: a meter's built-in anomaly monitors)
 is in ``.storage/intelergy.<kind>.<entry_id>.<part>``, removed with it.
 """
@@ -32,6 +33,10 @@ from .const import CONF_KIND, DOMAIN
 from .models import IntelergyConfigEntry
 
 STORAGE_VERSION: Final = 1
+# Written with every save: True by ``async_save`` (at unload and shutdown, or a
+# kind that saves each change at once), False by a delayed save. A store read
+# back with False is what a crash or a power cut left behind (``stale``).
+CLEAN: Final = "final"
 LAZY_DELAY: Final = 300.0  # s: a save nothing is waiting for
 # What an entry may keep beside its own state, each in a store of its own.
 PART_ANOMALY: Final = "anomaly"  # a meter's built-in anomaly monitors
@@ -65,23 +70,27 @@ class EntryStore:
         self.delay = delay
         self._data: Callable[[], dict[str, Any]] | None = None
         self._due: float | None = None  # the loop time of the save scheduled
+        self.stale = False  # async_load: saved, but not by the last shutdown
 
     async def async_load(self) -> dict[str, Any] | None:
-        """What was saved, or ``None``."""
-        return await self.store.async_load()
+        """What was saved, or ``None``; ``stale`` tells whether it is a crash's."""
+        data = await self.store.async_load()
+        self.stale = isinstance(data, dict) and data.get(CLEAN) is not True
+        return data
 
     def bind(self, data: Callable[[], dict[str, Any]]) -> None:
         """``data()`` is what every save writes."""
         self._data = data
 
-    def schedule_save(self, *, lazy: bool = False) -> None:
-        """Save within ``delay`` s (``lazy``: ``LAZY_DELAY``): one timer at a time.
+    def schedule_save(self, *, lazy: bool = False, at_once: bool = False) -> None:
+        """Save within ``delay`` s (``lazy``: ``LAZY_DELAY``; ``at_once``: now).
 
-        A prompt save brings a lazy one forward; nothing puts a save off.
+        One timer at a time: a sooner save brings a later one forward; nothing
+        puts a save off.
         """
         if self._data is None:
             return
-        delay = LAZY_DELAY if lazy else self.delay
+        delay = 0.0 if at_once else LAZY_DELAY if lazy else self.delay
         now = self.store.hass.loop.time()
         if self._due is not None and self._due <= now + delay:
             return
@@ -90,14 +99,15 @@ class EntryStore:
 
         def _data() -> dict[str, Any]:
             self._due = None
-            return data()
+            return {**data(), CLEAN: False}
 
         self.store.async_delay_save(_data, delay)
 
     async def async_save(self) -> None:
-        """Save now (the entry unloads, Home Assistant stops)."""
+        """Save now: the entry unloads, Home Assistant stops (a clean save)."""
         if self._data is not None:
-            await self.store.async_save(self._data())
+            self._due = None
+            await self.store.async_save({**self._data(), CLEAN: True})
 
 
 async def async_remove_entry_store(

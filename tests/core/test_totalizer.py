@@ -288,3 +288,37 @@ def test_a_dip_that_confirms_a_hold_does_not_become_the_counter() -> None:
     assert [d.kind for d in update.decisions] == [DecisionKind.CONTINUATION]
     assert totalizer.counter(0) == pytest.approx(0.0014)
     assert totalizer.update(605, None, {0: 0.1014}).totals[0] == pytest.approx(1.1014)
+
+
+def test_a_floor_catches_a_crashed_store_up_only_with_a_newer_plausible_total() -> None:
+    """``floor``: the recorder's last total, newer than the store, caught up with.
+
+    The store saw 100 Wh at t=1000; the plug (3680 W) was shown at 160 Wh at
+    t=1060 before a power cut. Older totals, totals below the store's and
+    totals the plug could not have reached (another life of the entity id) are
+    not taken; a channel never read is not made up.
+    """
+    saved = EnergyTotalizer(VOLATILE_WH)
+    saved.update(1000.0, 5000.0, {0: 100.0})
+    stored = json.loads(json.dumps(saved.as_dict()))
+
+    def loaded() -> EnergyTotalizer:
+        return EnergyTotalizer(VOLATILE_WH, stored)
+
+    assert not loaded().floor(0, 160.0, 999.0)  # before the saved reading
+    assert not loaded().floor(0, 90.0, 1060.0)  # below it
+    assert not loaded().floor(0, 100.0, 1060.0)  # the same
+    # 3680 W for 1.5 x 60 s + 60 s is 153.3 Wh at most.
+    assert not loaded().floor(0, 100.0 + 154.0, 1060.0)
+    assert not loaded().floor(1, 160.0, 1060.0)  # never read
+    assert not loaded().floor(0, float("nan"), 1060.0)
+
+    caught_up = loaded()
+    assert caught_up.floor(0, 160.0, 1060.0)
+    assert caught_up.total(0) == 160.0
+    # The plug was cut off with Home Assistant: it boots from 0 and used 5 Wh.
+    update = caught_up.update(1200.0, 100.0, {0: 5.0})
+    assert [d.kind for d in update.decisions] == [DecisionKind.NEW_CYCLE]
+    assert update.totals[0] == 165.0
+    # Without the floor the 60 Wh after the store's save would be gone.
+    assert loaded().update(1200.0, 100.0, {0: 5.0}).totals[0] == 105.0

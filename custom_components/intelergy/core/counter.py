@@ -208,6 +208,7 @@ class TotalizerUpdate:
     decisions: list[Decision] = field(default_factory=list)
     restarted: bool = False
     changed: bool = False  # persisted state changed
+    started: bool = False  # a channel's first reading: the reference from now on
 
     @property
     def reset(self) -> list[int]:
@@ -287,6 +288,11 @@ class EnergyTotalizer:
                 continue  # an unreadable channel starts again from its counter
 
     # --- reading ----------------------------------------------------------------
+    @property
+    def channels(self) -> list[int]:
+        """The channels counted so far."""
+        return list(self._channels)
+
     def total(self, channel: int) -> float | None:
         """The channel's lifetime total (``None`` before its first reading)."""
         state = self._channels.get(channel)
@@ -308,6 +314,38 @@ class EnergyTotalizer:
             state.offset += state.counter
             state.counter = 0.0
             state.held = None
+
+    def floor(self, channel: int, total: float, at: float) -> bool:
+        """Catch up with a total reported at ``at``, newer than the store.
+
+        A store saved lazily (``counted``: only when the counters moved on, no
+        decision) can be older than the last total Home Assistant reported
+        before it stopped without saving: a crash, a power cut. Every decision
+        is saved at once, so between that save and the report the counter only
+        moved on: it stood at ``total - offset`` at ``at``. For a persistent
+        counter this changes nothing (the next reading adds what it moved); a
+        volatile counter that a power cut reset with Home Assistant starts a
+        new cycle on top of it instead of on top of the older saved counter.
+
+        Only a total reported after the saved reading, and no more than the
+        device could have used since (its rating), is taken: an older one or
+        another device's (an entity id used again) is not. Call it after
+        loading, before the first reading. ``True``: the counter caught up.
+        """
+        state = self._channels.get(channel)
+        total_f, at_f = finite_number(total), finite_number(at)
+        if state is None or total_f is None or at_f is None or state.at is None:
+            return False
+        counter = total_f - state.offset
+        if (
+            at_f < state.at
+            or counter <= state.counter
+            or counter - state.counter > self.spec.allowance(at_f - state.at)
+        ):
+            return False
+        state.prev, state.prev_at = state.counter, state.at
+        state.counter, state.at, state.held = counter, at_f, None
+        return True
 
     def restarted(self, now: float, uptime: float | None, boot: int | None) -> bool:
         """Whether the device restarted since the stored reading (module docstring)."""
@@ -378,7 +416,7 @@ class EnergyTotalizer:
         state = self._channels.get(channel)
         if state is None:
             self._channels[channel] = _Channel(0.0, value, now)
-            result.changed = True
+            result.changed = result.started = True
             return
         result.changed = True  # at least ``at`` moves
         if restarted:

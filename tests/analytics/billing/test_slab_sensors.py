@@ -164,6 +164,7 @@ async def test_events_once_each_across_a_restart(
     assert price.attributes["slab"] == 2
     stored = hass_storage[f"{DOMAIN}.billing.{entry.entry_id}"]["data"]
     assert stored == {
+        "final": True,
         "cycle_start": "2026-10-01",
         "highest": 1,
         "forecast": [1, 2],

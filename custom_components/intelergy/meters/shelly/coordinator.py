@@ -281,6 +281,14 @@ class ShellyCoordinator(MeteredCoordinator[ShellyData]):
         self.totalizer.spec = counter_spec(self.backend.identity.model)
         return self._accept(status)
 
+    @override
+    def energy_unique_ids(self) -> dict[int, str]:
+        """Each outlet's lifetime energy sensor (``<mac>_<outlet>_energy``)."""
+        mac = str(self.config_entry.unique_id).replace(":", "")
+        return {
+            channel: f"{mac}_{channel}_energy" for channel in self.totalizer.channels
+        }
+
     def anomaly_streams(
         self, label: Callable[[ChannelStatus], tuple[str, str]]
     ) -> list[Stream]:
