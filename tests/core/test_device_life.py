@@ -92,7 +92,10 @@ def test_shelly_volatile_counter_with_uptime(events: list[Event]) -> None:
 
 
 @EXAMPLES
-@given(lives(persistent=False, max_power_w=2300.0), st.integers(1, 40))
+@given(
+    lives(persistent=False, max_power_w=2300.0, weighted=True, max_events=60),
+    st.integers(1, 40),
+)
 def test_shelly_crashes_with_a_lazily_saved_store(
     events: list[Event], every: int
 ) -> None:

@@ -322,3 +322,47 @@ def test_a_floor_catches_a_crashed_store_up_only_with_a_newer_plausible_total() 
     assert update.totals[0] == 165.0
     # Without the floor the 60 Wh after the store's save would be gone.
     assert loaded().update(1200.0, 100.0, {0: 5.0}).totals[0] == 105.0
+
+
+def test_a_floor_is_plausible_as_a_reading_is_from_the_point_before() -> None:
+    """Found by a generated life: the floor weighs a rise as a reading does.
+
+    0 Wh, then two days later a reading of 48 Wh (plausible over the two days)
+    is saved; 5 s later 96 Wh is shown (plausible from the 0 two days before,
+    as the reading itself was taken) and not saved. The floor takes the 96.
+    """
+    saved = EnergyTotalizer(VOLATILE_WH)
+    saved.update(1000.0, 5000.0, {0: 0.0})
+    saved.update(1000.0 + 172800, 5000.0 + 172800, {0: 48.0})
+    stored = json.loads(json.dumps(saved.as_dict()))
+    assert saved.update(1005.0 + 172800, 5005.0 + 172800, {0: 96.0}).totals[0] == 96.0
+    caught_up = EnergyTotalizer(VOLATILE_WH, stored)
+    assert caught_up.floor(0, 96.0, 1005.0 + 172800)
+    assert caught_up.total(0) == 96.0
+
+
+def test_after_a_floor_a_boot_before_it_is_no_restart() -> None:
+    """Found by a generated life: the floor's time is when the plug was seen.
+
+    A young plug (5 s up) is saved at 0 Wh; it reboots right after a reading at
+    t=65 and HA, within the uptime tolerance, counts on (0.0833 Wh by t=365,
+    not saved). After a crash the floor takes the 0.0833 Wh; the next reading
+    (uptime 630 at t=695) is the same boot: no restart, 8.5 Wh in all, not the
+    0.0833 Wh twice.
+    """
+    live = EnergyTotalizer(VOLATILE_WH)
+    live.update(5.0, 5.0, {0: 0.0})
+    stored = json.loads(json.dumps(live.as_dict()))
+    live.update(65.0, 65.0, {0: 0.0})
+    assert not live.update(365.0, 300.0, {0: 1 / 12}).restarted
+    caught_up = EnergyTotalizer(VOLATILE_WH, stored)
+    assert caught_up.floor(0, 1 / 12, 365.0)
+    update = caught_up.update(695.0, 630.0, {0: 8.5})
+    assert not update.restarted
+    assert update.totals[0] == pytest.approx(8.5)
+    # A boot after the floor's time (a power cut) is a restart.
+    cut = EnergyTotalizer(VOLATILE_WH, stored)
+    assert cut.floor(0, 1 / 12, 365.0)
+    update = cut.update(695.0, 200.0, {0: 0.5})
+    assert update.restarted
+    assert update.totals[0] == pytest.approx(1 / 12 + 0.5)

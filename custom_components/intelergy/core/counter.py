@@ -328,7 +328,7 @@ class EnergyTotalizer:
         new cycle on top of it instead of on top of the older saved counter.
 
         Only a total reported after the saved reading, and no more than the
-        device could have used since (its rating), is taken: an older one or
+        device could have used since (its rating, as for a reading), is taken: an older one or
         another device's (an entity id used again) is not. Call it after
         loading, before the first reading. ``True``: the counter caught up.
         """
@@ -340,11 +340,17 @@ class EnergyTotalizer:
         if (
             at_f < state.at
             or counter <= state.counter
-            or counter - state.counter > self.spec.allowance(at_f - state.at)
+            or not self._plausible(state, counter, at_f)
         ):
             return False
         state.prev, state.prev_at = state.counter, state.at
         state.counter, state.at, state.held = counter, at_f, None
+        # The device was seen then: a boot before it is in the total (Home
+        # Assistant took it as a restart, a decision saved at once, or counted
+        # on); a boot after it (a power cut) is a restart. The saved uptime
+        # stays: a later uptime below it is a restart as ever.
+        if self.seen_at is None or at_f > self.seen_at:
+            self.seen_at = at_f
         return True
 
     def restarted(self, now: float, uptime: float | None, boot: int | None) -> bool:
