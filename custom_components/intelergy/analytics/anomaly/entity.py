@@ -25,6 +25,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
 
+from ...entity import Shown, shown
 from ...quantities import QUANTITIES
 from .monitor import AnomalyMonitor
 
@@ -100,13 +101,18 @@ class MonitorEntity(Entity):
             self._attr_translation_key = f"{variant}_{description.translation_key}"
             self._attr_translation_placeholders = {"channel": name}
 
+    _shown: Shown | None = None
+
     async def async_added_to_hass(self) -> None:
         """Refresh after every reading."""
         self.async_on_remove(self.monitor.add_listener(self._refresh))
 
     @callback
     def _refresh(self) -> None:
-        self.async_write_ha_state()
+        """Write the state when what it shows changed (``entity.shown``)."""
+        if (now := shown(self)) != self._shown:
+            self._shown = now
+            self.async_write_ha_state()
 
 
 class AnomalyProblem(MonitorEntity, BinarySensorEntity):
@@ -152,24 +158,7 @@ def standby_kwh(watts: float | None, now: datetime) -> float | None:
     return watts * hours / 1000
 
 
-class ChangingSensor(MonitorEntity, SensorEntity):
-    """A sensor that writes its state only when its value has changed.
-
-    Its value moves a few times an hour, not with every reading: a write per
-    reading would cost every monitored reading HA's state-machine work.
-    """
-
-    _written: object = None
-
-    @callback
-    def _refresh(self) -> None:
-        value = self.native_value
-        if value != self._written:
-            self._written = value
-            self.async_write_ha_state()
-
-
-class StandbyPowerSensor(ChangingSensor):
+class StandbyPowerSensor(MonitorEntity, SensorEntity):
     """The learned standby power (unknown until 6 hours are in)."""
 
     @property
@@ -184,7 +173,7 @@ class StandbyPowerSensor(ChangingSensor):
         return {"category": self.monitor.category}
 
 
-class StandbyEnergySensor(ChangingSensor):
+class StandbyEnergySensor(MonitorEntity, SensorEntity):
     """The standby power over this calendar month so far (kWh)."""
 
     @property
