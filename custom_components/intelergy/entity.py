@@ -122,6 +122,11 @@ class IntelergyEntity[CoordinatorT: DataUpdateCoordinator[Any]](
         self._attr_unique_id = f"{unique_id_prefix}_{description.key}"
         self._shown: Shown | None = None
 
+    async def async_added_to_hass(self) -> None:
+        """Follow the coordinator; the state written next, when added, is shown."""
+        await super().async_added_to_hass()
+        self._shown = shown(self)
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state when what it shows changed (``shown``)."""

@@ -10,12 +10,14 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     device_registry as dr,
@@ -424,3 +426,36 @@ async def test_a_one_outlet_gen2_plug_shows_power_energy_and_voltage(
         assert float(state(hass, "sensor", f"{mac}_0_voltage")) > 0
         assert float(state(hass, "sensor", f"{mac}_0_power")) == sim.loads[0]
         await hass.config_entries.async_unload(_entry.entry_id)
+
+
+async def test_a_push_writes_only_the_states_it_changes(
+    hass: HomeAssistant, gen4_sim: ShellySimulator
+) -> None:
+    """An outlet's new load rewrites its power and relay, nothing else.
+
+    A push reaches every entity of the strip; those whose state, availability
+    and attributes stay the same are not written again (no ``state_reported``),
+    as HA's MQTT entities (``entity.shown``).
+    """
+    _entry, mac = await loaded(hass, gen4_sim)
+    await hass.async_block_till_done()
+    written: list[str] = []
+
+    @callback
+    def _written(event: Event[Any]) -> None:
+        written.append(event.data["entity_id"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _written)
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED, _written, event_filter=callback(lambda _data: True)
+    )
+    await gen4_sim.set_output(2, True)
+    await wait_for(hass, lambda: state(hass, "switch", f"{mac}_2_relay") == STATE_ON)
+    await hass.async_block_till_done()
+    assert entity_id(hass, "switch", f"{mac}_2_relay") in written
+    assert entity_id(hass, "sensor", f"{mac}_2_power") in written
+    unchanged = [
+        entity_id(hass, "sensor", f"{mac}_{key}")
+        for key in ("voltage", "0_power", "0_energy", "1_power", "3_energy")
+    ]
+    assert not set(unchanged) & set(written), written

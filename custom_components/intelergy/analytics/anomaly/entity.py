@@ -104,8 +104,9 @@ class MonitorEntity(Entity):
     _shown: Shown | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Refresh after every reading."""
+        """Refresh after every reading; the state written next, when added, is shown."""
         self.async_on_remove(self.monitor.add_listener(self._refresh))
+        self._shown = shown(self)
 
     @callback
     def _refresh(self) -> None:
