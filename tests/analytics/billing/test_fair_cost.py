@@ -381,3 +381,26 @@ def test_folded_refreshes_share_as_the_whole_cycle(data: st.DataObject) -> None:
                 if whole is not None:
                     assert list(kept.per_sensor) == list(whole.per_sensor)  # type: ignore[union-attr]
                     assert whole.bill.total == so_far.bill.total
+
+
+async def test_the_reader_keeps_only_its_last_reads() -> None:
+    """A refresh every 5 minutes, for months: ``reads`` stays a few entries long.
+
+    Found by benchmarks/household_day.py's tracemalloc (288 entries a day).
+    """
+    reader = hourly.HourlyReader()
+
+    async def changes(*_args: Any) -> dict[str, Any]:
+        return {}
+
+    async def sums(*_args: Any) -> dict[str, Any]:
+        return {}
+
+    with (
+        patch.object(hourly, "async_changes", changes),
+        patch.object(hourly, "async_sums_at", sums),
+    ):
+        for hour in range(1, 40):
+            await reader.async_rows(None, ["sensor.a"], OCT, OCT + hour * HOUR)  # type: ignore[arg-type]
+    assert len(reader.reads) == hourly.KEEP_READS
+    assert reader.reads[-1] == (OCT + 37 * HOUR, OCT + 39 * HOUR)  # the last hour again

@@ -66,6 +66,7 @@ FIXED_ENERGY: Final = "energy"
 FIXED_HOUSEHOLD: Final = "household"
 FIXED_SHARES: Final = (FIXED_ENERGY, FIXED_HOUSEHOLD)
 DEFAULT_FIXED_SHARE: Final = FIXED_ENERGY
+KEEP_READS: Final = 8  # HourlyReader.reads: the last reads kept
 
 WH: Final = Decimal("0.001")
 HOUR: Final = timedelta(hours=1)
@@ -516,7 +517,9 @@ class HourlyReader:
         self._until: datetime | None = None  # rows before it are kept as read
         self._end: datetime | None = None  # rows before it have been read
         self._rows: Rows = {}
-        self.reads: list[tuple[datetime, datetime]] = []  # (start, end) read
+        # The last few (start, end) read, for diagnostics and tests: a refresh
+        # every 5 minutes must not grow a list for ever (benchmarks/household_day.py).
+        self.reads: list[tuple[datetime, datetime]] = []
         self.generation = 0  # one more each time the kept rows are dropped
 
     async def async_rows(
@@ -539,6 +542,7 @@ class HourlyReader:
         rows: Rows = {sensor: self._rows.get(sensor, {}) for sensor in key[1]}
         if start < end:
             self.reads.append((start, end))
+            del self.reads[:-KEEP_READS]
             read = await async_changes(hass, entity_ids, start, end, "hour")
             again = self._read_again()  # the hours read before, read again now
             for sensor in key[1]:
