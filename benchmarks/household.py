@@ -656,7 +656,10 @@ class Bench:
         await self.unload(self.household.entries)
         # HA's start with the household already installed: the devices, entities
         # and stores are there, the entries set up at once (the first set-up above
-        # also registered every device and entity).
+        # also registered every device and entity). A restarted HA's recorder has
+        # nothing queued: the unload's 2,000 "unavailable" states and the soak's
+        # backlog are written first, so the set-up does not race them.
+        await async_wait_recording_done(hass)
         self.restart = Group("restart", len(self.household.entries))
         profiler = cProfile.Profile() if "restart" in args.profile else None
         if profiler is not None:

@@ -13,6 +13,19 @@ every plug's load moves a little (a Gen2+ plug pushes ``NotifyStatus``), every
 meter publishes a reading and the PZEMs and ELNET run on. Commands on stdin,
 one a line: ``speed K`` (K times as many pushes and readings; timestamps stay
 real time, so each message carries 1/K of the energy), ``quit``.
+
+With ``--driven`` (``benchmarks/household_day.py``) nothing runs on its own:
+the devices' clocks are the benchmark's simulated clock and move only when told,
+one command a line, each answered by one line on stdout once it is done:
+
+* ``clock EPOCH TZ``: every device's clock set to ``EPOCH`` (ELNET's
+  ``UpdatedOn`` is local time in the time zone ``TZ``), nothing integrated;
+  answered ``clock EPOCH``;
+* ``step EPOCH SECONDS``: every device runs ``SECONDS`` up to ``EPOCH``: each
+  plug's load moves by up to ±3 % and its energy integrates (a Gen2+ plug pushes
+  ``NotifyStatus`` stamped ``EPOCH``), every meter publishes one reading stamped
+  ``EPOCH`` that says it reports every ``SECONDS`` (its ``interval``), the PZEMs'
+  and ELNET's counters run on; answered ``stepped EPOCH``.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from datetime import datetime
 import json
 from pathlib import Path
 import random
@@ -28,6 +42,7 @@ import tempfile
 import threading
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from simulators import shelly as shelly_sim
 from simulators.elnet import ElnetSimulator
@@ -38,6 +53,7 @@ from simulators.shelly import GEN1_PLUG_S, GEN4_POWER_STRIP, ShellySimulator
 GEN2_PLUG = "gen2_plus_plug_s_SNPL-00112EU"
 PLUG_TICK = 10.0  # s between two load changes of a plug (a Gen2+ push each)
 METER_TICK = 5.0  # s between two readings of an ESP32 meter (its interval)
+DRIVEN_METER_UPTIME = 3600.0  # s a driven meter has been up at its first reading
 ELNET_TOKEN = "bench-token"  # noqa: S105 (the simulator's, not a secret)
 
 
@@ -46,6 +62,12 @@ class DrivenMeter(SimulatedMeter):
 
     def _run_ticker(self) -> None:
         self._stopping.wait()
+
+    def set_clock(self, epoch: float, uptime: float) -> None:
+        """The meter booted ``uptime`` s before ``epoch``; energy counts from then."""
+        with self._lock:
+            self._boot = epoch - uptime
+            self._last = epoch
 
 
 def fixtures(directory: Path) -> None:
@@ -158,6 +180,30 @@ class Household:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), min(0.05, left))
 
+    def set_clock(self, epoch: float, tz: str) -> None:
+        """Every device's clock at ``epoch`` (driven mode); no energy integrated."""
+        for sim in self.gen2 + self.gen1:
+            sim.set_clock(epoch)
+        for meter in self.meters:
+            meter.set_clock(epoch, DRIVEN_METER_UPTIME)
+        local = datetime.fromtimestamp(epoch, ZoneInfo(tz))
+        self.elnet.updated_on = local.replace(tzinfo=None, microsecond=0)
+
+    async def step(self, epoch: float, seconds: float) -> None:
+        """Every device runs ``seconds`` up to ``epoch`` (driven mode)."""
+        for sim in self.gen2 + self.gen1:
+            if abs(sim.unixtime + seconds - epoch) > 1e-3:
+                sim.set_clock(epoch - seconds)
+            watts = self.base[id(sim)] * self.rng.uniform(0.97, 1.03)
+            await sim.advance(seconds, {0: round(watts, 1)})
+        for pzem in self.pzem:
+            pzem.power = round(self.rng.uniform(300.0, 700.0), 1)
+            pzem.advance(seconds)
+        self.elnet.advance(seconds)
+        for meter in self.meters:
+            meter.interval = seconds  # the reading's ``interval``: how often it reports
+            meter.tick(epoch)
+
     def readings(self) -> None:
         """Every meter publishes a reading each tick (a thread: paho is blocking)."""
         started = time.monotonic()
@@ -184,6 +230,9 @@ async def run(args: argparse.Namespace) -> None:
     """Serve, print the addresses, drive the devices until ``quit``."""
     house = Household(args)
     print(json.dumps(await house.start()), flush=True)
+    if args.driven:
+        await run_driven(house)
+        return
     loop = asyncio.get_running_loop()
 
     def commands() -> None:
@@ -207,6 +256,27 @@ async def run(args: argparse.Namespace) -> None:
     await house.stop()
 
 
+async def run_driven(house: Household) -> None:
+    """``clock`` and ``step`` commands until ``quit``: the clock is the caller's."""
+    loop = asyncio.get_running_loop()
+    commands: asyncio.Queue[list[str]] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(commands.put_nowait, line.split())
+        loop.call_soon_threadsafe(commands.put_nowait, ["quit"])
+
+    threading.Thread(target=read, daemon=True).start()
+    while (words := await commands.get())[:1] != ["quit"]:
+        if words[:1] == ["clock"] and len(words) == 3:
+            house.set_clock(float(words[1]), words[2])
+            print(f"clock {words[1]}", flush=True)
+        elif words[:1] == ["step"] and len(words) == 3:
+            await house.step(float(words[1]), float(words[2]))
+            print(f"stepped {words[1]}", flush=True)
+    await house.stop()
+
+
 def main() -> None:
     """Parse the counts and run."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -215,6 +285,11 @@ def main() -> None:
     parser.add_argument("--meters", type=int, default=50)
     parser.add_argument("--pzem", type=int, default=10)
     parser.add_argument("--broker-port", type=int, required=True)
+    parser.add_argument(
+        "--driven",
+        action="store_true",
+        help="no clock of their own: clock / step commands (household_day.py)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="intelergy-household-") as directory:
         fixtures(Path(directory))
