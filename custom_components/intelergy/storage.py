@@ -7,13 +7,13 @@ reading), an immediate save at shutdown, and removal when the entry is deleted
 (``async_remove_entry_store``, every kind's default removal).
 
 A save is at once (a channel's first reading, a decision: reset, glitch,
-new cycle), prompt (``delay``: a backlog, a tracker's reading) or lazy
-(``LAZY_DELAY``: counters that only moved on, a monitor's learning). A lazy
-save costs a crash nothing of the energy: a counter the device keeps carries
-on, so the next reading after a restart adds what it moved since the saved
-one, and a counter that a power cut resets with Home Assistant (a plug's)
-first catches up with the last total the recorder has (``stale``: the store
-was not written at shutdown; ``meters/coordinator.py``). What a crash can lose
+new cycle; a held track's move), prompt (``delay``: a backlog, a tracker's
+reading) or lazy (``LAZY_DELAY``: counters that only moved on, a monitor's
+learning). A lazy save costs a crash nothing of the energy: the counters
+first catch up with the last totals the recorder has (``stale``: the store
+was not written at shutdown; ``meters/coordinator.py``), so a counter the
+device keeps adds what it moved since, and one that a power cut resets with
+Home Assistant (a plug's) counts its new cycle on top of what was shown. What a crash can lose
 is a few minutes of a monitor's learning (``benchmarks/household.py``: a file
 write per meter every 10 s was Intelergy's largest CPU cost in a household).
 What an entry

@@ -209,6 +209,7 @@ class TotalizerUpdate:
     restarted: bool = False
     changed: bool = False  # persisted state changed
     started: bool = False  # a channel's first reading: the reference from now on
+    holding: bool = False  # a held track moved on: its progress is not to be lost
 
     @property
     def reset(self) -> list[int]:
@@ -559,6 +560,7 @@ class EnergyTotalizer:
             and value - held.latest <= self.spec.allowance(now - held.latest_at)
         ):
             held.follow(max(value, held.latest), now)
+            result.holding = True
             if (
                 now - held.first_at >= CONFIRM_SECONDS
                 and held.count >= CONFIRM_READINGS
@@ -639,8 +641,10 @@ class EnergyTotalizer:
             # Not one track: a dip or an impossible rise. Start the hold again
             # from this reading (one warning per episode is enough).
             state.held = _Held(True, value, now, value, now)
+            result.holding = True
             return
         held.follow(max(value, held.latest), now)
+        result.holding = True
         if now - held.first_at < CONFIRM_SECONDS or held.count < CONFIRM_READINGS:
             return
         semantics = self.spec.semantics

@@ -86,9 +86,9 @@ class MeteredCoordinator[DataT](DataUpdateCoordinator[DataT]):
     def counted(self, update: TotalizerUpdate, who: str, unit: str) -> None:
         """Log each decision once at warning level; save when the state changed.
 
-        At once after a decision or a channel's first reading: what a crash
-        finds in the store is then the last decision, and since it the counters
-        only moved on. Lazily when they only moved on: after a crash the next
+        At once after a decision, a channel's first reading or a held track's
+        move: what a crash finds in the store is then the last decision, and
+        since it the counters only moved on. Lazily when they only moved on: after a crash the next
         reading of a counter the device keeps (``PERSISTENT``) adds what it
         moved since the saved one, and a counter that starts from 0 at boot
         (a power cut takes Home Assistant and a plug down together) catches up
@@ -98,7 +98,7 @@ class MeteredCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """
         for decision in update.decisions:
             LOGGER.warning("%s: %s", who, decision.describe(unit))
-        if update.decisions or update.started:
+        if update.decisions or update.started or update.holding:
             self.store.schedule_save(at_once=True)
         elif update.changed:
             semantics = self.totalizer.spec.semantics

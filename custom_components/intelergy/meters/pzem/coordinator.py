@@ -107,6 +107,11 @@ class PzemCoordinator(MeteredCoordinator[PzemData]):
         self.backoff.succeeded()
         return self._accept(reading)
 
+    @override
+    def energy_unique_ids(self) -> dict[int, str]:
+        """The meter's lifetime energy sensor (``<unique id>_energy``)."""
+        return {ENERGY_CHANNEL: f"{self.config_entry.unique_id}_energy"}
+
     def anomaly_streams(self) -> list[Stream]:
         """The meter's one power stream (an anomaly monitor's)."""
         return Stream.whole_meter(
