@@ -218,7 +218,9 @@ def test_any_request_gets_an_exact_bill_or_a_tariff_error(
     assert bill.energy_kwh == kwh
     # Exact: the rows are kWh x rate with nothing rounded, the lines add up.
     for line in bill.slab_lines:
-        assert line.amount == line.kwh * line.rate  # default context: no rounding
+        # Exactly (a 28-digit kWh x a rate can need more digits than the default
+        # context's 28: 9.862518234387890344538357206 x 0.02).
+        assert line.amount == WIDE.multiply(line.kwh, line.rate)
     assert_bill_sound(tariff, kwh)
 
 
