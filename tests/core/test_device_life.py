@@ -60,59 +60,23 @@ def check_life(
     uptime: bool,
     boot: bool,
     counter_wh: float = 0.0,
+    crash_every: int | None = None,
 ) -> None:
-    life = Life(Device(persistent=persistent, counter_wh=counter_wh))
-    box = [EnergyTotalizer(spec)]
-    totals: list[float] = []
+    """Live ``events``; the total never goes down and counts the energy once.
 
-    def deliver(reading: Reading) -> None:
-        update = box[0].update(
-            reading.time,
-            reading.uptime if uptime else None,
-            {0: reading.counter_wh / spec.wh_per_unit},
-            boot=reading.boot if boot else None,
-        )
-        total = update.totals[0] * spec.wh_per_unit
-        # Offsets of corrupt counters reach 1e9 Wh: allow the float's rounding.
-        rounding = 1e-12 * (abs(reading.counter_wh) + abs(total))
-        assert not totals or total >= totals[-1] - rounding, "the total went down"
-        totals.append(total)
-
-    def restart_ha() -> None:
-        box[0] = EnergyTotalizer(spec, json.loads(json.dumps(box[0].as_dict())))
-
-    live(life, events, deliver=deliver, restart_ha=restart_ha)
-    assert_counted_once(life, totals)
-
-
-@EXAMPLES
-@given(lives(persistent=False, max_power_w=2300.0))
-def test_shelly_volatile_counter_with_uptime(events: list[Event]) -> None:
-    check_life(SHELLY_PLUG_S, events, persistent=False, uptime=True, boot=False)
-
-
-def check_crash_life(
-    spec: CounterSpec,
-    events: list[Event],
-    every: int,
-    *,
-    persistent: bool,
-    uptime: bool,
-    boot: bool,
-) -> None:
-    """Every restart of Home Assistant is a crash; the store is saved lazily.
-
-    The store is written at once after a decision, a channel's first reading or
-    a held track's move (``meters/coordinator.py``) and otherwise at every
-    ``every``-th reading (a lazy save, 5 minutes apart in HA); a crash restores
-    the last write, older than the last reading, with the recorder's last state
-    of the total as the floor (``EnergyTotalizer.floor``). A plug that reboots
-    just before the crash (a power cut that takes it down too) then carries on
-    from what was recorded; a persistent counter's total does not show the
-    older save. Without the floor a reboot across a crash loses every reading
-    since the last lazy save, and a persistent total goes down.
+    ``crash_every`` None: every restart of Home Assistant is clean (the store
+    holds the last reading). Else every restart is a crash: the store is
+    written at once after a decision, a channel's first reading or a held
+    track's move (``meters/coordinator.py``) and otherwise at every
+    ``crash_every``-th reading (a lazy save, 5 minutes apart in HA); a crash
+    restores the last write, older than the last reading, with the recorder's
+    last state of the total as the floor (``EnergyTotalizer.floor``). A plug
+    that reboots just before the crash (a power cut that takes it down too)
+    then carries on from what was recorded; a persistent counter's total does
+    not show the older save. Without the floor a reboot across a crash loses
+    every reading since the last lazy save, and a persistent total goes down.
     """
-    life = Life(Device(persistent=persistent))
+    life = Life(Device(persistent=persistent, counter_wh=counter_wh))
     box = [EnergyTotalizer(spec)]
     saved: list[Any] = [None]
     recorded: list[tuple[float, float]] = []  # (total, when it became that)
@@ -134,20 +98,23 @@ def check_crash_life(
         if not recorded or recorded[-1][0] != update.totals[0]:
             recorded.append((update.totals[0], reading.time))
         count[0] += 1
-        if (
+        if crash_every is not None and (
             update.decisions
             or update.started
             or update.holding
-            or count[0] % every == 0
+            or count[0] % crash_every == 0
         ):
             saved[0] = json.loads(json.dumps(box[0].as_dict()))
 
-    def crash() -> None:
+    def restart_ha() -> None:
+        if crash_every is None:
+            box[0] = EnergyTotalizer(spec, json.loads(json.dumps(box[0].as_dict())))
+            return
         box[0] = EnergyTotalizer(spec, saved[0])
         if recorded:
             box[0].floor(0, *recorded[-1])
 
-    live(life, events, deliver=deliver, restart_ha=crash)
+    live(life, events, deliver=deliver, restart_ha=restart_ha)
     assert_counted_once(life, totals)
 
 
@@ -162,8 +129,13 @@ CRASH_LIVES = st.integers(1, 40)
 def test_shelly_crashes_with_a_lazily_saved_store(
     events: list[Event], every: int
 ) -> None:
-    check_crash_life(
-        SHELLY_PLUG_S, events, every, persistent=False, uptime=True, boot=False
+    check_life(
+        SHELLY_PLUG_S,
+        events,
+        persistent=False,
+        uptime=True,
+        boot=False,
+        crash_every=every,
     )
 
 
@@ -175,7 +147,9 @@ def test_shelly_crashes_with_a_lazily_saved_store(
 def test_pzem_crashes_with_a_lazily_saved_store(
     events: list[Event], every: int
 ) -> None:
-    check_crash_life(PZEM, events, every, persistent=True, uptime=False, boot=False)
+    check_life(
+        PZEM, events, persistent=True, uptime=False, boot=False, crash_every=every
+    )
 
 
 @EXAMPLES
@@ -186,7 +160,9 @@ def test_pzem_crashes_with_a_lazily_saved_store(
 def test_esp32_crashes_with_a_lazily_saved_store(
     events: list[Event], every: int
 ) -> None:
-    check_crash_life(ESP32, events, every, persistent=True, uptime=True, boot=True)
+    check_life(
+        ESP32, events, persistent=True, uptime=True, boot=True, crash_every=every
+    )
 
 
 @EXAMPLES

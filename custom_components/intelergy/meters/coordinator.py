@@ -88,13 +88,13 @@ class MeteredCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
         At once after a decision, a channel's first reading or a held track's
         move: what a crash finds in the store is then the last decision, and
-        since it the counters only moved on. Lazily when they only moved on: after a crash the next
-        reading of a counter the device keeps (``PERSISTENT``) adds what it
-        moved since the saved one, and a counter that starts from 0 at boot
-        (a power cut takes Home Assistant and a plug down together) catches up
-        with the total the recorder has first (``energy_unique_ids``). A kind
-        with volatile counters and no energy sensors to catch up from saves
-        promptly.
+        since it the counters only moved on. Lazily when they only moved on:
+        after a crash the counters first catch up with the totals the recorder
+        has (``energy_unique_ids``, ``_async_setup``), then a counter the device
+        keeps (``PERSISTENT``) adds what it moved, and one that starts from 0 at
+        boot (a power cut takes Home Assistant and a plug down together) counts
+        its new cycle on top. A volatile counter with no energy sensor to catch
+        up from is saved promptly.
         """
         for decision in update.decisions:
             LOGGER.warning("%s: %s", who, decision.describe(unit))
