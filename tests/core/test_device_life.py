@@ -153,19 +153,6 @@ def test_pzem_crashes_with_a_lazily_saved_store(
 
 
 @EXAMPLES
-@given(
-    lives(persistent=True, max_power_w=20000.0, weighted=True, max_events=60),
-    CRASH_LIVES,
-)
-def test_esp32_crashes_with_a_lazily_saved_store(
-    events: list[Event], every: int
-) -> None:
-    check_life(
-        ESP32, events, persistent=True, uptime=True, boot=True, crash_every=every
-    )
-
-
-@EXAMPLES
 @given(lives(persistent=True, max_power_w=20000.0))
 def test_pzem_persistent_register_without_restart_evidence(events: list[Event]) -> None:
     check_life(PZEM, events, persistent=True, uptime=False, boot=False)

@@ -165,11 +165,6 @@ class Esp32Coordinator(MeteredCoordinator[MeterData]):
             and self.data.reading is not None
         )
 
-    @override
-    def energy_unique_ids(self) -> dict[int, str]:
-        """The meter's lifetime energy sensor (``<unique id>_energy``)."""
-        return {ENERGY_CHANNEL: f"{self.config_entry.unique_id}_energy"}
-
     def anomaly_streams(self) -> list[Stream]:
         """The meter's one power stream (an anomaly monitor's).
 
@@ -193,9 +188,7 @@ class Esp32Coordinator(MeteredCoordinator[MeterData]):
         return self.data.energy if self.available else None
 
     async def async_start(self) -> None:
-        """Catch a crashed store up (``_async_setup``), then subscribe."""
-        await self._async_setup()
-        self.data = replace(self.data, energy=self.totalizer.total(ENERGY_CHANNEL))
+        """Subscribe to the meter's topics and to the broker connection."""
         hass, base = self.hass, self.base
         self._unsub = [
             await mqtt.async_subscribe(hass, f"{base}/state", self._state, 1, None),
